@@ -1,0 +1,98 @@
+package dev.hyperweave.backend;
+
+import dev.hyperweave.tensor.DType;
+import dev.hyperweave.tensor.Tensor;
+
+/**
+ * The primitive kernels every backend implements. A compiled graph calls them with tensors bound
+ * once at compile time, so a call must not allocate. All tensors are strided views: a transposed
+ * operand is a view with swapped strides (that is how transpose flags reach a kernel), a broadcast
+ * operand has stride 0, and an output may be a strided slice of a bigger buffer (the weight
+ * gradients of a hypernetwork land in slices of dL/d[T,P] this way). Outputs never overlap inputs
+ * unless a method says so. Floating tensors are F32 on every backend; the reference backend also
+ * takes F64 (used by the double-precision gradient checks). Integer tensors (labels, indices) are I32.
+ *
+ * <p>Results are deterministic: the same inputs and thread count give bit-identical outputs.
+ * A backend instance is driven by one thread at a time.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** "reference", "cpu", ... */
+    String name();
+
+    /** Worker threads the backend's kernels use (1 for the reference backend). */
+    int threads();
+
+    /** Whether this backend computes on floating tensors of this dtype. */
+    boolean supports(DType dtype);
+
+    /**
+     * c = act(a @ b + bias), or c += a @ b when {@code accumulate}.
+     * a [B,M,K], b [B,K,N], c [B,M,N]; a or b may have batch stride 0 (shared across the batch).
+     * bias: null or [B,N] (batch stride may be 0), broadcast over M. With accumulate, bias must be null
+     * and act NONE.
+     */
+    void matmul(Tensor a, Tensor b, Tensor c, Tensor bias, Activation act, boolean accumulate);
+
+    /** y = act(x), same shapes. */
+    void activation(Activation act, Tensor x, Tensor y);
+
+    /** dx = dy * act'(x), with the derivative taken from the forward output y. Same shapes. */
+    void activationGrad(Activation act, Tensor y, Tensor dy, Tensor dx);
+
+    /** out = a op b, same shapes (inputs may carry stride-0 broadcast dims). */
+    void binary(BinaryOp op, Tensor a, Tensor b, Tensor out);
+
+    /** out = alpha * x, same shapes; out may be x itself. */
+    void scale(Tensor x, double alpha, Tensor out);
+
+    /** out += x, same shapes (x may carry stride-0 broadcast dims). */
+    void accumulate(Tensor x, Tensor out);
+
+    /** Every element of t set to v. */
+    void fill(Tensor t, double v);
+
+    /** dst = src, same shapes (src may carry stride-0 broadcast dims). */
+    void copy(Tensor src, Tensor dst);
+
+    /**
+     * out = alpha * (sum of x over every dim where out has size 1). out has x's rank; each of its dims
+     * equals x's or is 1. A full sum is out of shape [1,...,1].
+     */
+    void reduceSum(Tensor x, Tensor out, double alpha);
+
+    /**
+     * loss (one element) = mean over rows r of -log(softmax(logits[r])[labels[r]]).
+     * logits [R,C], labels I32 [R] with values in [0,C); an out-of-range label is an IllegalArgumentException.
+     */
+    void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor loss);
+
+    /** dlogits[r,c] = dloss * (softmax(logits[r])[c] - (c == labels[r])) / R. dloss has one element. */
+    void softmaxCrossEntropyGrad(Tensor logits, Tensor labels, Tensor dloss, Tensor dlogits);
+
+    /** loss (one element) = mean over all elements of (pred - target)^2. */
+    void meanSquaredError(Tensor pred, Tensor target, Tensor loss);
+
+    /** dpred = dloss * 2 (pred - target) / numel. */
+    void meanSquaredErrorGrad(Tensor pred, Tensor target, Tensor dloss, Tensor dpred);
+
+    /** out[i,:] = table[indices[i],:]. table [V,E], indices I32 [n] in [0,V), out [n,E]. */
+    void gatherRows(Tensor table, Tensor indices, Tensor out);
+
+    /** table[indices[i],:] += src[i,:] for every i (repeated indices add up). */
+    void scatterAddRows(Tensor src, Tensor indices, Tensor table);
+
+    /**
+     * One Adam step (PyTorch's formulation, bias-corrected, step counted from 1) over flat contiguous
+     * 1-D buffers of equal length: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
+     * p -= lr * (m / (1-b1^step)) / (sqrt(v / (1-b2^step)) + eps).
+     */
+    void adam(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2, double eps, long step);
+
+    /** One SGD step over flat buffers: with momentum, vel = momentum*vel + g and p -= lr*vel; else p -= lr*g. */
+    void sgd(Tensor param, Tensor grad, Tensor velocity, double lr, double momentum);
+
+    /** Stops worker threads. Idempotent. */
+    @Override
+    void close();
+}

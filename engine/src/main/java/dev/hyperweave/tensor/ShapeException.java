@@ -1,0 +1,6 @@
+package dev.hyperweave.tensor;
+
+/** A shape or dtype that does not fit an op; the message names the op and the shapes. */
+public class ShapeException extends IllegalArgumentException {
+    public ShapeException(String message) { super(message); }
+}
