@@ -1,0 +1,192 @@
+package dev.hyperweave.train;
+
+import dev.hyperweave.backend.Backend;
+import dev.hyperweave.graph.CompiledGraph;
+import dev.hyperweave.graph.Gradients;
+import dev.hyperweave.graph.Graph;
+import dev.hyperweave.graph.Node;
+import dev.hyperweave.tensor.DType;
+import dev.hyperweave.tensor.Shape;
+import dev.hyperweave.tensor.ShapeException;
+import dev.hyperweave.tensor.Tensor;
+import dev.hyperweave.tensor.TensorArena;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A graph compiled for training: forward, backward and the optimiser, with every parameter a view
+ * into one flat buffer and every parameter gradient a view into a second flat buffer of the same
+ * layout, so the optimiser is one fused kernel. A step allocates nothing. Not thread-safe: drive a
+ * session from one thread at a time.
+ */
+public final class Session implements AutoCloseable {
+    /** Parameters start on 64-byte boundaries inside the flat buffers. */
+    private static final int ALIGN_ELEMENTS = 16;
+
+    private final Graph graph;
+    private final Node loss;
+    private final Backend backend;
+    private final Optimizer optimizer;
+    private final TensorArena arena = new TensorArena();
+    private final CompiledGraph compiled;
+    private final Map<String, Node> params = new LinkedHashMap<>();
+    private final Map<String, Tensor> paramTensors = new LinkedHashMap<>();
+    private final Map<String, Tensor> gradTensors = new LinkedHashMap<>();
+    private final Tensor flatParams, flatGrads, state1, state2, lossTensor;
+    private long steps;
+    private boolean closed;
+
+    private Session(Graph graph, Node loss, Optimizer optimizer, Backend backend, DType floatType, long seed, List<Node> watch) {
+        this.graph = graph;
+        this.loss = loss;
+        this.backend = backend;
+        this.optimizer = optimizer;
+        List<Node> ps = graph.ancestors(List.of(loss)).stream().filter(Graph::isParameter).toList();
+        if (ps.isEmpty()) throw new IllegalArgumentException("the loss depends on no parameter: nothing to train");
+        List<Node> grads = new ArrayList<>(Gradients.of(loss, ps));
+
+        long total = 0;
+        long[] offsets = new long[ps.size()];
+        for (int i = 0; i < ps.size(); i++) {
+            offsets[i] = total;
+            total += (ps.get(i).numel() + ALIGN_ELEMENTS - 1) / ALIGN_ELEMENTS * ALIGN_ELEMENTS;
+        }
+        int n = Math.toIntExact(total);
+        flatParams = arena.allocate(floatType, n);
+        flatGrads = arena.allocate(floatType, n);
+        state1 = optimizer instanceof Optimizer.Sgd s && s.momentum() == 0 ? null : arena.allocate(floatType, n);
+        state2 = optimizer instanceof Optimizer.Adam ? arena.allocate(floatType, n) : null;
+
+        Map<Node, Tensor> placed = new IdentityHashMap<>();
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int i = 0; i < ps.size(); i++) {
+            Node p = ps.get(i);
+            int[] shape = p.shape();
+            int count = Math.toIntExact(p.numel());
+            Tensor pt = flatParams.slice(0, (int) offsets[i], count).reshape(shape);
+            Tensor gt = flatGrads.slice(0, (int) offsets[i], count).reshape(shape);
+            double[] init = new double[count];
+            Graph.initOf(p).fill(init, shape, random.split());
+            pt.copyFrom(init);
+            Node g = grads.get(i);
+            // A gradient that is a leaf, a view or another parameter's gradient cannot be placed: copy it.
+            if (g.isLeaf() || g.op().isView() || placed.containsKey(g)) {
+                g = graph.copy(g);
+                grads.set(i, g);
+            }
+            placed.put(p, pt);
+            placed.put(g, gt);
+            params.put(p.name(), p);
+            paramTensors.put(p.name(), pt);
+            gradTensors.put(p.name(), gt);
+        }
+        List<Node> outputs = new ArrayList<>();
+        outputs.add(loss);
+        outputs.addAll(grads);
+        outputs.addAll(watch);
+        List<Node> forward = new ArrayList<>();
+        forward.add(loss);
+        forward.addAll(watch);
+        this.compiled = new CompiledGraph(backend, floatType, outputs, forward, placed);
+        this.lossTensor = compiled.tensor(loss);
+    }
+
+    /**
+     * Compiles {@code loss} of {@code graph} for training on {@code backend} in F32.
+     *
+     * @param watch extra nodes whose values the caller reads after a step (logits, say)
+     */
+    public static Session training(Graph graph, Node loss, Optimizer optimizer, Backend backend, long seed, Node... watch) {
+        return new Session(graph, loss, optimizer, backend, DType.F32, seed, List.of(watch));
+    }
+
+    /** As {@link #training}, computing in {@code floatType} (F64 on the reference backend for gradient checks). */
+    public static Session training(Graph graph, Node loss, Optimizer optimizer, Backend backend, DType floatType, long seed, Node... watch) {
+        return new Session(graph, loss, optimizer, backend, floatType, seed, List.of(watch));
+    }
+
+    /** The tensor of an input node, to write before a step. */
+    public Tensor input(String name) {
+        Node n = graph.inputs().get(name);
+        if (n == null) throw new IllegalArgumentException("no input named '" + name + "' (inputs: " + graph.inputs().keySet() + ")");
+        return compiled.tensor(n);
+    }
+
+    /** Copies {@code data} into the input {@code name}, checking its size. */
+    public void setInput(String name, float[] data) {
+        Tensor t = input(name);
+        if (data.length != t.numel()) throw new ShapeException("input '" + name + "' " + Shape.str(t.shape()) + " needs " + t.numel() + " values, got " + data.length);
+        t.copyFrom(data);
+    }
+
+    public void setInput(String name, int[] data) {
+        Tensor t = input(name);
+        if (data.length != t.numel()) throw new ShapeException("input '" + name + "' " + Shape.str(t.shape()) + " needs " + t.numel() + " values, got " + data.length);
+        t.copyFrom(data);
+    }
+
+    /** The current value of a parameter (a view into the flat parameter buffer). */
+    public Tensor parameter(String name) { return named(paramTensors, name); }
+
+    /** The gradient of a parameter after the last step or {@link #computeGradients()}. */
+    public Tensor gradient(String name) { return named(gradTensors, name); }
+
+    /** The value of a watched node (or any node the step computes). */
+    public Tensor value(Node n) { return compiled.tensor(n); }
+
+    public Tensor flatParameters() { return flatParams; }
+    public Tensor flatGradients() { return flatGrads; }
+    public List<String> parameterNames() { return List.copyOf(params.keySet()); }
+
+    /** Forward, backward and one optimiser update; returns the loss before the update. */
+    public double step() {
+        computeGradients();
+        steps++;
+        switch (optimizer) {
+            case Optimizer.Adam a -> backend.adam(flatParams, flatGrads, state1, state2, a.lr(), a.beta1(), a.beta2(), a.eps(), steps);
+            case Optimizer.Sgd s -> backend.sgd(flatParams, flatGrads, state1, s.lr(), s.momentum());
+        }
+        return lossTensor.item();
+    }
+
+    /** Forward and backward without updating the parameters; returns the loss. */
+    public double computeGradients() {
+        checkOpen();
+        compiled.run();
+        return lossTensor.item();
+    }
+
+    /** Forward only (loss and watched nodes); returns the loss. */
+    public double evaluate() {
+        checkOpen();
+        compiled.runForward();
+        return lossTensor.item();
+    }
+
+    public long steps() { return steps; }
+    public CompiledGraph compiled() { return compiled; }
+
+    private void checkOpen() {
+        if (closed) throw new IllegalStateException("session is closed");
+    }
+
+    private static Tensor named(Map<String, Tensor> m, String name) {
+        Tensor t = m.get(name);
+        if (t == null) throw new IllegalArgumentException("no trained parameter named '" + name + "' (parameters: " + m.keySet() + ")");
+        return t;
+    }
+
+    /** Frees the session's memory. The backend stays open (it may be shared); closing twice is harmless. */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        compiled.close();
+        arena.close();
+    }
+}
