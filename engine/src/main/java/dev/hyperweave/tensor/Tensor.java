@@ -243,6 +243,10 @@ public final class Tensor {
 
     public Tensor copyFrom(float[] src) {
         checkLength(src.length);
+        if (dtype == DType.F32 && isContiguous()) {
+            MemorySegment.copy(src, 0, segment, F, byteOffset(), src.length);
+            return this;
+        }
         for (int i = 0; i < src.length; i++) setRaw(offsetOf(i), src[i]);
         return this;
     }
@@ -255,6 +259,10 @@ public final class Tensor {
 
     public Tensor copyFrom(int[] src) {
         checkLength(src.length);
+        if (dtype == DType.I32 && isContiguous()) {
+            MemorySegment.copy(src, 0, segment, I, byteOffset(), src.length);
+            return this;
+        }
         for (int i = 0; i < src.length; i++) setRaw(offsetOf(i), src[i]);
         return this;
     }

@@ -1,0 +1,55 @@
+package dev.hyperweave.cli;
+
+import dev.hyperweave.backend.Backend;
+import dev.hyperweave.workload.WorkloadRun;
+import dev.hyperweave.workload.WorkloadSpec;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.concurrent.Callable;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Time training steps of a reference workload (shared/WORKLOADS.md):",
+                "  hmlp     W1, full task-conditioned hypernetwork",
+                "  chunked  W2, chunked hypernetwork",
+                "Prints steps/s, the median step time and the achieved GFLOP/s."})
+final class BenchCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "WORKLOAD", description = "hmlp or chunked.")
+    String workload;
+
+    @Mixin
+    BackendOptions backendOptions;
+
+    @Option(names = "--steps", paramLabel = "S", defaultValue = "50", description = "Timed steps (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--warmup", paramLabel = "W", defaultValue = "10", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed of data and weights (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--json", description = "Print one JSON line instead of text.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        CommandLine cl = spec.commandLine();
+        if (!workload.equals("hmlp") && !workload.equals("chunked")) {
+            throw new CommandLine.ParameterException(cl, "unknown workload '" + workload + "' (expected hmlp or chunked)");
+        }
+        if (steps < 1) throw new CommandLine.ParameterException(cl, "--steps must be at least 1, got " + steps);
+        if (warmup < 0) throw new CommandLine.ParameterException(cl, "--warmup must not be negative, got " + warmup);
+        try (Backend backend = backendOptions.create(cl)) {
+            WorkloadRun.Result r = WorkloadRun.run(WorkloadSpec.named(workload), backend, warmup, steps, seed);
+            cl.getOut().println(json ? r.toJson() : r.toText());
+        }
+        return 0;
+    }
+}

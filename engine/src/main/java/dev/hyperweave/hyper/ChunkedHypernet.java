@@ -1,0 +1,42 @@
+package dev.hyperweave.hyper;
+
+import dev.hyperweave.backend.Activation;
+import dev.hyperweave.graph.Graph;
+import dev.hyperweave.graph.Init;
+import dev.hyperweave.graph.Node;
+import dev.hyperweave.tensor.DType;
+import dev.hyperweave.tensor.ShapeException;
+
+/**
+ * Chunked hypernetwork (WORKLOADS.md W2): for task t and chunk k the input is concat(e_t, c_k) with
+ * learned chunk embeddings c_k; one MLP maps all T*K rows to chunks of C values; each task's K chunks
+ * are concatenated and cut to P. Concatenation and cut are views: [T*K, C] is read as [T, K*C] and
+ * its first P columns.
+ */
+public record ChunkedHypernet(int tasks, int embeddingDim, int chunkEmbeddingDim, int chunkSize, int[] hidden, Activation activation) {
+
+    public ChunkedHypernet {
+        if (tasks < 1 || embeddingDim < 1 || chunkEmbeddingDim < 1 || chunkSize < 1) {
+            throw new IllegalArgumentException("chunked hypernetwork: tasks, embedding sizes and chunk size must be positive");
+        }
+        hidden = hidden.clone();
+    }
+
+    /** K = ceil(P / C). */
+    public int chunks(int paramCount) { return (paramCount + chunkSize - 1) / chunkSize; }
+
+    /** Generates [T, P] weights for the T task ids in {@code taskIds} (I32 [T]). */
+    public Node generate(Graph g, Node taskIds, int paramCount) {
+        if (taskIds.rank() != 1 || taskIds.dtype() != DType.I32) throw new ShapeException("chunked hypernetwork: task ids must be I32 [T], got " + taskIds);
+        int t = taskIds.dim(0), k = chunks(paramCount);
+        Node table = g.parameter("hnet.task_embedding", Init.normal(1), tasks, embeddingDim);
+        Node chunkEmb = g.parameter("hnet.chunk_embedding", Init.normal(1), k, chunkEmbeddingDim);
+        Node e = g.expand(g.reshape(g.gather(table, taskIds), t, 1, embeddingDim), t, k, embeddingDim);
+        Node c = g.expand(g.reshape(chunkEmb, 1, k, chunkEmbeddingDim), t, k, chunkEmbeddingDim);
+        Node in = g.reshape(g.concat(2, e, c), t * k, embeddingDim + chunkEmbeddingDim);
+        int[] widths = java.util.Arrays.copyOf(hidden, hidden.length + 1);
+        widths[hidden.length] = chunkSize;
+        Node chunksOut = Mlp.build(g, "hnet", in, activation, widths);
+        return g.slice(g.reshape(chunksOut, t, k * chunkSize), 1, 0, paramCount);
+    }
+}
