@@ -1,0 +1,72 @@
+package dev.hyperweave.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class CliTest {
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void unknownOptionPrintsUsageAndExits2() {
+        Run r = run("demo", "--no-such-option");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--no-such-option"), r.err());
+        assertTrue(r.err().contains("Usage: hyperweave demo"), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+    }
+
+    @Test
+    void badValuesAreNamedWithoutStackTrace() {
+        for (String[] args : new String[][] {
+                {"demo", "--threads", "0"}, {"demo", "--steps", "-3"}, {"demo", "--steps", "many"},
+                {"demo", "--backend", "gpu"}, {"bench", "nosuch"}, {"bench", "hmlp", "--steps", "0"}, {"demo", "--lr", "0"}}) {
+            Run r = run(args);
+            assertEquals(2, r.code(), String.join(" ", args) + ": " + r.err());
+            assertTrue(r.err().contains("Usage:"), String.join(" ", args) + ": " + r.err());
+            assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+        }
+        assertTrue(run("demo", "--backend", "gpu").err().contains("unknown --backend 'gpu'"));
+    }
+
+    @Test
+    void missingCommandAndHelp() {
+        assertEquals(2, run().code());
+        for (String cmd : new String[] {"demo", "bench"}) {
+            Run r = run(cmd, "--help");
+            assertEquals(0, r.code());
+            assertTrue(r.out().contains("Usage: hyperweave " + cmd), r.out());
+        }
+        assertEquals(0, run("--help").code());
+    }
+
+    @Test
+    void demoRunsAndReportsPerTaskMetrics() {
+        Run r = run("demo", "--steps", "20", "--tasks", "3", "--threads", "1", "--seed", "5");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("step    20/20"), r.out());
+        assertTrue(r.out().contains("task  train acc  test acc"), r.out());
+        assertTrue(r.out().contains("total time"), r.out());
+    }
+
+    @Test
+    void benchJsonHasTheDocumentedFields() {
+        // A chunked run at full W2 size is a few seconds: two timed steps suffice to check the format.
+        Run r = run("bench", "chunked", "--steps", "2", "--warmup", "0", "--threads", "2", "--json");
+        assertEquals(0, r.code(), r.err());
+        String line = r.out().trim();
+        assertTrue(line.startsWith("{") && line.endsWith("}") && !line.contains("\n"), line);
+        for (String key : new String[] {"\"workload\":\"chunked\"", "\"backend\":\"cpu\"", "\"threads\":2", "\"steps_per_s\":", "\"step_ms_median\":", "\"gflops\":"}) {
+            assertTrue(line.contains(key), key + " missing in " + line);
+        }
+    }
+}
