@@ -1,0 +1,447 @@
+package dev.hyperweave.backend.cpu;
+
+import dev.hyperweave.backend.Activation;
+import dev.hyperweave.backend.KernelChecks;
+import dev.hyperweave.tensor.DType;
+import dev.hyperweave.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The cpu backend's matrix product: a Goto/BLIS-style GEMM on the Vector API.
+ *
+ * <p>Blocks of B (KC x NC) and A (MC x KC) are packed from the tensors' memory segments (any
+ * strides; bulk-copy fast paths for unit stride along either dimension, i.e. plain and transposed
+ * operands) into per-worker {@code float[]} panels preallocated at construction. A 4x16
+ * register-blocked micro-kernel (4 rows x 2 vectors of 8 lanes = 8 accumulators, which fits AVX2's
+ * 16 ymm registers) runs over the packed panels and writes C itself, with the epilogue fused:
+ * c = act(acc + bias), or c += acc. The C update stays inside the kernel method so that vectors are
+ * never passed through a call (C2 would box them).
+ *
+ * <p>Edges: A and B panels are zero-padded to 4 rows / 16 columns, so every tile runs the same
+ * kernel; tiles that are partial, or whose C has a non-unit column stride, or that need a
+ * transcendental activation, spill the accumulators to a small scratch array and finish in scalar
+ * code that performs the same float operations in the same order as the vector path.
+ *
+ * <p>Parallelism: a static split over batch x (row or column slices), never over K. Each C element
+ * is computed by the same sequence of float operations whatever tile, slice or worker it falls in,
+ * so results are bit-identical across calls and across thread counts.
+ *
+ * <p>A call allocates nothing after construction (the {@link WorkerPool.Task} is a field; operands
+ * are passed through fields).
+ */
+public final class CpuMatmul {
+
+    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_256;
+    private static final int L = 8; // SPECIES.length(), a compile-time constant for the panel layout
+    /** Micro-tile rows and columns. */
+    static final int MR = 4, NR = 2 * L;
+    /** Cache blocking: depth of a packed block, rows of a packed A block, columns of a packed B block. */
+    static final int KC = 256, MC = 128, NC = 4096;
+    /** Rows of B packed per pass in the plain-layout B packer. */
+    private static final int PACK_ROWS = 16;
+
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final int MODE_NONE = 0, MODE_RELU = 1, MODE_SCALAR = 2;
+
+    private final WorkerPool pool;
+    private final float[][] packA, packB, tmp, biasBuf, scratch;
+    private final WorkerPool.Task task = this::work;
+
+    // ---- operands of the current call (set before pool.run; the pool's volatile hand-off publishes them)
+    private MemorySegment aSeg, bSeg, cSeg, biasSeg;
+    private long aOff, aS0, aS1, aS2, bOff, bS0, bS1, bS2, cOff, cS0, cS1, cS2, biasOff, biasS0, biasS1;
+    private int bs, m, n, k;
+    private Activation act;
+    private boolean accumulate, hasBias;
+
+    public CpuMatmul(WorkerPool pool) {
+        if (SPECIES.length() != L) throw new IllegalStateException("CpuMatmul expects 8 float lanes in 256 bits");
+        this.pool = pool;
+        int w = pool.threads();
+        packA = new float[w][MC * KC];
+        packB = new float[w][KC * NC];
+        tmp = new float[w][Math.max(MR * KC, Math.max(KC, MC))];
+        biasBuf = new float[w][NC];
+        scratch = new float[w][MR * NR];
+    }
+
+    /**
+     * c = act(a @ b + bias) or c += a @ b. a [B,M,K], b [B,K,N], c [B,M,N], all F32 with arbitrary
+     * strides; bias null or [B,N] (batch stride may be 0).
+     */
+    public void matmul(Tensor a, Tensor b, Tensor c, Tensor bias, Activation act, boolean accumulate) {
+        int[] d = KernelChecks.matmul(a, b, c, bias, act, accumulate);
+        KernelChecks.dtype("matmul", "a", a, DType.F32);
+        KernelChecks.dtype("matmul", "b", b, DType.F32);
+        KernelChecks.dtype("matmul", "c", c, DType.F32);
+        if (bias != null) KernelChecks.dtype("matmul", "bias", bias, DType.F32);
+        if (act == null) throw new IllegalArgumentException("matmul: activation must not be null");
+        bs = d[0]; m = d[1]; n = d[2]; k = d[3];
+        if (bs == 0 || m == 0 || n == 0) return;
+        if (k == 0 && accumulate) return;
+        aSeg = a.segment(); aOff = a.offset(); aS0 = a.stride(0); aS1 = a.stride(1); aS2 = a.stride(2);
+        bSeg = b.segment(); bOff = b.offset(); bS0 = b.stride(0); bS1 = b.stride(1); bS2 = b.stride(2);
+        cSeg = c.segment(); cOff = c.offset(); cS0 = c.stride(0); cS1 = c.stride(1); cS2 = c.stride(2);
+        hasBias = bias != null;
+        if (hasBias) {
+            biasSeg = bias.segment(); biasOff = bias.offset(); biasS0 = bias.stride(0); biasS1 = bias.stride(1);
+        }
+        this.act = act;
+        this.accumulate = accumulate;
+        try {
+            pool.run(task);
+        } finally {
+            aSeg = bSeg = cSeg = biasSeg = null;
+        }
+    }
+
+    // ---- static work split ---------------------------------------------------------------------
+
+    /** Worker body: takes a contiguous range of (batch, slice) units; slices cut N (by 16) or M (by 4). */
+    private void work(int w, int workers) {
+        int slices;
+        if (bs % workers == 0 || bs >= 4 * workers) slices = 1;
+        else slices = workers / gcd(bs, workers);
+        boolean splitN = n >= m;
+        int units = bs * slices;
+        int u0 = WorkerPool.rangeStart(units, w, workers), u1 = WorkerPool.rangeStart(units, w + 1, workers);
+        for (int u = u0; u < u1; u++) {
+            int t = u / slices, s = u % slices;
+            int i0 = 0, i1 = m, j0 = 0, j1 = n;
+            if (splitN) {
+                int blocks = (n + NR - 1) / NR;
+                j0 = WorkerPool.rangeStart(blocks, s, slices) * NR;
+                j1 = Math.min(n, WorkerPool.rangeStart(blocks, s + 1, slices) * NR);
+            } else {
+                int blocks = (m + MR - 1) / MR;
+                i0 = WorkerPool.rangeStart(blocks, s, slices) * MR;
+                i1 = Math.min(m, WorkerPool.rangeStart(blocks, s + 1, slices) * MR);
+            }
+            if (i0 < i1 && j0 < j1) block(w, t, i0, i1, j0, j1);
+        }
+    }
+
+    private static int gcd(int a, int b) {
+        while (b != 0) {
+            int r = a % b;
+            a = b;
+            b = r;
+        }
+        return a;
+    }
+
+    /** C[t, i0:i1, j0:j1] on worker w. */
+    private void block(int w, int t, int i0, int i1, int j0, int j1) {
+        float[] pa = packA[w], pb = packB[w], bb = biasBuf[w], sc = scratch[w];
+        int mode = act == Activation.NONE ? MODE_NONE : act == Activation.RELU ? MODE_RELU : MODE_SCALAR;
+        boolean useBias = hasBias && !accumulate;
+        long cRowBytes = cS1 * 4, cColBytes = cS2 * 4;
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            if (useBias) packBias(bb, t, jc, nc);
+            if (k == 0) {
+                zeroK(t, i0, i1, jc, nc, useBias ? bb : null);
+                continue;
+            }
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                packB(w, pb, t, pc, kc, jc, nc);
+                boolean load = accumulate || pc > 0;
+                boolean finish = !accumulate && pc + kc >= k;
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
+                    packA(w, pa, t, ic, mc, pc, kc);
+                    long rowBase = cOff + t * cS0 + (long) ic * cS1;
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int nr = Math.min(NR, nc - jr);
+                        long tileBase = (rowBase + (long) (jc + jr) * cS2) * 4;
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int mr = Math.min(MR, mc - ir);
+                            kernel(pa, ir * kc, pb, jr * kc, kc,
+                                    cSeg, tileBase + ir * cRowBytes, cRowBytes, cColBytes, mr, nr,
+                                    load, finish, useBias ? bb : null, jr, mode, act, sc);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** K == 0 (and not accumulating): c = act(bias) or act(0). */
+    private void zeroK(int t, int i0, int i1, int jc, int nc, float[] bb) {
+        for (int i = i0; i < i1; i++) {
+            long row = cOff + t * cS0 + (long) i * cS1;
+            for (int j = 0; j < nc; j++) {
+                float v = bb != null ? 0f + bb[j] : 0f;
+                cSeg.set(F, (row + (long) (jc + j) * cS2) * 4, (float) act.apply(v));
+            }
+        }
+    }
+
+    // ---- packing -------------------------------------------------------------------------------
+
+    private void packBias(float[] bb, int t, int jc, int nc) {
+        long base = biasOff + t * biasS0 + (long) jc * biasS1;
+        if (biasS1 == 1) {
+            MemorySegment.copy(biasSeg, F, base * 4, bb, 0, nc);
+        } else {
+            for (int j = 0; j < nc; j++) bb[j] = biasSeg.get(F, (base + j * biasS1) * 4);
+        }
+    }
+
+    /**
+     * B[t, pc:pc+kc, jc:jc+nc] into panels of 16 columns: panel q at q*kc*16, element (p, jj) at
+     * +p*16+jj; columns past nc are zero.
+     */
+    private void packB(int w, float[] pb, int t, int pc, int kc, int jc, int nc) {
+        long base = bOff + t * bS0 + (long) pc * bS1 + (long) jc * bS2;
+        int full = nc / NR, rem = nc - full * NR;
+        int panelSize = kc * NR;
+        if (bS2 == 1) {
+            // Rows contiguous: stream groups of PACK_ROWS rows straight from the segment, so each
+            // panel receives one contiguous run of writes per group (writing one row at a time into
+            // every panel strides the writes kc*64 bytes apart and thrashes the cache sets).
+            long rowBytes = bS1 * 4;
+            for (int p0 = 0; p0 < kc; p0 += PACK_ROWS) {
+                int rows = Math.min(PACK_ROWS, kc - p0);
+                long src0 = (base + (long) p0 * bS1) * 4;
+                for (int q = 0; q < full; q++) {
+                    int dst = q * panelSize + p0 * NR;
+                    long src = src0 + (long) q * NR * 4;
+                    for (int p = 0; p < rows; p++, dst += NR, src += rowBytes) {
+                        FloatVector.fromMemorySegment(SPECIES, bSeg, src, ORDER).intoArray(pb, dst);
+                        FloatVector.fromMemorySegment(SPECIES, bSeg, src + 4 * L, ORDER).intoArray(pb, dst + L);
+                    }
+                }
+                if (rem > 0) {
+                    for (int p = p0; p < p0 + rows; p++) {
+                        int dst = full * panelSize + p * NR;
+                        long src = base + p * bS1 + full * NR;
+                        for (int jj = 0; jj < rem; jj++) pb[dst + jj] = bSeg.get(F, (src + jj) * 4);
+                        for (int jj = rem; jj < NR; jj++) pb[dst + jj] = 0f;
+                    }
+                }
+            }
+        } else if (bS1 == 1) {
+            // Columns contiguous (transposed B): copy each column through tmp.
+            float[] col = tmp[w];
+            for (int j = 0; j < nc; j++) {
+                MemorySegment.copy(bSeg, F, (base + j * bS2) * 4, col, 0, kc);
+                int dst = (j / NR) * panelSize + (j % NR);
+                for (int p = 0; p < kc; p++) pb[dst + p * NR] = col[p];
+            }
+            zeroTailColumns(pb, full, rem, kc);
+        } else {
+            for (int j = 0; j < nc; j++) {
+                int dst = (j / NR) * panelSize + (j % NR);
+                long src = base + j * bS2;
+                for (int p = 0; p < kc; p++) pb[dst + p * NR] = bSeg.get(F, (src + p * bS1) * 4);
+            }
+            zeroTailColumns(pb, full, rem, kc);
+        }
+    }
+
+    private static void zeroTailColumns(float[] pb, int full, int rem, int kc) {
+        if (rem == 0) return;
+        int base = full * kc * NR;
+        for (int p = 0; p < kc; p++) {
+            for (int jj = rem; jj < NR; jj++) pb[base + p * NR + jj] = 0f;
+        }
+    }
+
+    /**
+     * A[t, ic:ic+mc, pc:pc+kc] into panels of 4 rows: panel q at q*kc*4, element (r, p) at +p*4+r;
+     * rows past mc are zero.
+     */
+    private void packA(int w, float[] pa, int t, int ic, int mc, int pc, int kc) {
+        long base = aOff + t * aS0 + (long) ic * aS1 + (long) pc * aS2;
+        int panels = (mc + MR - 1) / MR;
+        float[] buf = tmp[w];
+        if (aS2 == 1) {
+            // Rows contiguous: copy 4 rows into tmp, then interleave.
+            for (int q = 0; q < panels; q++) {
+                int rows = Math.min(MR, mc - q * MR);
+                for (int r = 0; r < rows; r++) {
+                    MemorySegment.copy(aSeg, F, (base + (long) (q * MR + r) * aS1) * 4, buf, r * KC, kc);
+                }
+                for (int r = rows; r < MR; r++) java.util.Arrays.fill(buf, r * KC, r * KC + kc, 0f);
+                int dst = q * kc * MR;
+                for (int p = 0; p < kc; p++, dst += MR) {
+                    pa[dst] = buf[p];
+                    pa[dst + 1] = buf[KC + p];
+                    pa[dst + 2] = buf[2 * KC + p];
+                    pa[dst + 3] = buf[3 * KC + p];
+                }
+            }
+        } else if (aS1 == 1) {
+            // Columns contiguous (transposed A): copy each column of mc rows, scatter into panels.
+            int padded = panels * MR;
+            for (int p = 0; p < kc; p++) {
+                MemorySegment.copy(aSeg, F, (base + p * aS2) * 4, buf, 0, mc);
+                for (int i = mc; i < padded; i++) buf[i] = 0f;
+                int dst = p * MR;
+                for (int q = 0; q < panels; q++, dst += kc * MR) {
+                    int src = q * MR;
+                    pa[dst] = buf[src];
+                    pa[dst + 1] = buf[src + 1];
+                    pa[dst + 2] = buf[src + 2];
+                    pa[dst + 3] = buf[src + 3];
+                }
+            }
+        } else {
+            for (int q = 0; q < panels; q++) {
+                for (int r = 0; r < MR; r++) {
+                    int i = q * MR + r;
+                    int dst = q * kc * MR + r;
+                    if (i < mc) {
+                        long src = base + (long) i * aS1;
+                        for (int p = 0; p < kc; p++) pa[dst + p * MR] = aSeg.get(F, (src + p * aS2) * 4);
+                    } else {
+                        for (int p = 0; p < kc; p++) pa[dst + p * MR] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- micro-kernel --------------------------------------------------------------------------
+
+    /**
+     * One 4x16 tile: acc = A panel @ B panel over kc, then C update. C tile at byte offset cTile,
+     * rows cRow bytes apart, columns cCol bytes apart; only mr x nr of it is written.
+     * load: C += acc (else C = acc). finish: then add bias (if non-null, from bias[bj..]) and apply act.
+     */
+    private static void kernel(float[] pa, int ai, float[] pb, int bi, int kc,
+                               MemorySegment c, long cTile, long cRow, long cCol, int mr, int nr,
+                               boolean load, boolean finish, float[] bias, int bj, int mode, Activation act,
+                               float[] scratch) {
+        FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
+        FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES);
+        FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES);
+        FloatVector c30 = FloatVector.zero(SPECIES), c31 = FloatVector.zero(SPECIES);
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, pb, bi);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, pb, bi + L);
+            FloatVector a = FloatVector.broadcast(SPECIES, pa[ai]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(SPECIES, pa[ai + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(SPECIES, pa[ai + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(SPECIES, pa[ai + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            ai += MR;
+            bi += NR;
+        }
+        if (nr == NR && cCol == 4 && (!finish || mode != MODE_SCALAR)) {
+            boolean addBias = finish && bias != null;
+            boolean relu = finish && mode == MODE_RELU;
+            FloatVector bias0 = null, bias1 = null;
+            if (addBias) {
+                bias0 = FloatVector.fromArray(SPECIES, bias, bj);
+                bias1 = FloatVector.fromArray(SPECIES, bias, bj + L);
+            }
+            FloatVector zero = FloatVector.zero(SPECIES);
+            long o = cTile;
+            // row 0 (mr >= 1 always)
+            if (load) {
+                c00 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(c00);
+                c01 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(c01);
+            }
+            if (addBias) { c00 = c00.add(bias0); c01 = c01.add(bias1); }
+            if (relu) {
+                c00 = zero.blend(c00, c00.compare(VectorOperators.GT, 0f));
+                c01 = zero.blend(c01, c01.compare(VectorOperators.GT, 0f));
+            }
+            c00.intoMemorySegment(c, o, ORDER);
+            c01.intoMemorySegment(c, o + 4 * L, ORDER);
+            if (mr > 1) {
+                o += cRow;
+                if (load) {
+                    c10 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(c10);
+                    c11 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(c11);
+                }
+                if (addBias) { c10 = c10.add(bias0); c11 = c11.add(bias1); }
+                if (relu) {
+                    c10 = zero.blend(c10, c10.compare(VectorOperators.GT, 0f));
+                    c11 = zero.blend(c11, c11.compare(VectorOperators.GT, 0f));
+                }
+                c10.intoMemorySegment(c, o, ORDER);
+                c11.intoMemorySegment(c, o + 4 * L, ORDER);
+            }
+            if (mr > 2) {
+                o += cRow;
+                if (load) {
+                    c20 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(c20);
+                    c21 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(c21);
+                }
+                if (addBias) { c20 = c20.add(bias0); c21 = c21.add(bias1); }
+                if (relu) {
+                    c20 = zero.blend(c20, c20.compare(VectorOperators.GT, 0f));
+                    c21 = zero.blend(c21, c21.compare(VectorOperators.GT, 0f));
+                }
+                c20.intoMemorySegment(c, o, ORDER);
+                c21.intoMemorySegment(c, o + 4 * L, ORDER);
+            }
+            if (mr > 3) {
+                o += cRow;
+                if (load) {
+                    c30 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(c30);
+                    c31 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(c31);
+                }
+                if (addBias) { c30 = c30.add(bias0); c31 = c31.add(bias1); }
+                if (relu) {
+                    c30 = zero.blend(c30, c30.compare(VectorOperators.GT, 0f));
+                    c31 = zero.blend(c31, c31.compare(VectorOperators.GT, 0f));
+                }
+                c30.intoMemorySegment(c, o, ORDER);
+                c31.intoMemorySegment(c, o + 4 * L, ORDER);
+            }
+        } else {
+            c00.intoArray(scratch, 0);
+            c01.intoArray(scratch, L);
+            c10.intoArray(scratch, NR);
+            c11.intoArray(scratch, NR + L);
+            c20.intoArray(scratch, 2 * NR);
+            c21.intoArray(scratch, 2 * NR + L);
+            c30.intoArray(scratch, 3 * NR);
+            c31.intoArray(scratch, 3 * NR + L);
+            storeScalar(scratch, c, cTile, cRow, cCol, mr, nr, load, finish, bias, bj, act);
+        }
+    }
+
+    /** The scalar C update: the same float operations, in the same order, as the vector path. */
+    private static void storeScalar(float[] acc, MemorySegment c, long cTile, long cRow, long cCol, int mr, int nr,
+                                    boolean load, boolean finish, float[] bias, int bj, Activation act) {
+        for (int r = 0; r < mr; r++) {
+            long o = cTile + r * cRow;
+            for (int j = 0; j < nr; j++, o += cCol) {
+                float v = acc[r * NR + j];
+                if (load) v = c.get(F, o) + v;
+                if (finish) {
+                    if (bias != null) v = v + bias[bj + j];
+                    v = activate(act, v);
+                }
+                c.set(F, o, v);
+            }
+        }
+    }
+
+    private static float activate(Activation act, float v) {
+        return switch (act) {
+            case NONE -> v;
+            case RELU -> v > 0f ? v : 0f;
+            default -> (float) act.apply(v);
+        };
+    }
+}
