@@ -32,7 +32,7 @@ import jdk.incubator.vector.VectorSpecies;
  * so results are bit-identical across calls and across thread counts.
  *
  * <p>A call allocates nothing after construction (the {@link WorkerPool.Task} is a field; operands
- * are passed through fields).
+ * are passed through fields), so an instance is driven by one thread at a time, like its pool.
  */
 public final class CpuMatmul {
 
