@@ -32,6 +32,7 @@ public final class CompiledGraph implements AutoCloseable {
     private final Kernel[] kernels;
     private final Kernel[] forwardKernels;
     private final String[] kernelNames;
+    private final String[] kernelShapes;
     private final int inPlaceGradients;
 
     /**
@@ -76,7 +77,7 @@ public final class CompiledGraph implements AutoCloseable {
         BitSet forwardSet = new BitSet();
         for (Node n : graph.ancestors(forward)) forwardSet.set(n.id());
         List<Kernel> all = new ArrayList<>(), fwd = new ArrayList<>();
-        List<String> names = new ArrayList<>();
+        List<String> names = new ArrayList<>(), shapes = new ArrayList<>();
         for (Node n : order) {
             boolean needsKernel = !n.isLeaf() && !inPlace.get(n.id());
             if (!tensors.containsKey(n)) {
@@ -97,11 +98,15 @@ public final class CompiledGraph implements AutoCloseable {
             Kernel kernel = n.op().bind(backend, tensors.get(n), in);
             all.add(kernel);
             names.add(n.op().name());
+            StringBuilder sb = new StringBuilder();
+            for (Node i : n.inputs()) sb.append(sb.isEmpty() ? "" : ", ").append(Shape.str(i.shape()));
+            shapes.add(sb + " -> " + Shape.str(n.shape()));
             if (forwardSet.get(n.id())) fwd.add(kernel);
         }
         this.kernels = all.toArray(Kernel[]::new);
         this.forwardKernels = fwd.toArray(Kernel[]::new);
         this.kernelNames = names.toArray(String[]::new);
+        this.kernelShapes = shapes.toArray(String[]::new);
         this.inPlaceGradients = inPlace.cardinality();
     }
 
@@ -142,6 +147,16 @@ public final class CompiledGraph implements AutoCloseable {
         for (Kernel k : kernels) k.run();
     }
 
+    /** Runs every kernel in order, adding each one's wall time in nanoseconds to {@code nanos[i]}. */
+    public void runProfiled(long[] nanos) {
+        if (nanos.length != kernels.length) throw new IllegalArgumentException("need one slot per kernel: " + kernels.length);
+        for (int i = 0; i < kernels.length; i++) {
+            long t0 = System.nanoTime();
+            kernels[i].run();
+            nanos[i] += System.nanoTime() - t0;
+        }
+    }
+
     /** Runs only the kernels the forward nodes need. */
     public void runForward() {
         for (Kernel k : forwardKernels) k.run();
@@ -160,6 +175,8 @@ public final class CompiledGraph implements AutoCloseable {
     /** Accumulated gradients whose parts were written in place (no sum kernel). */
     public int inPlaceGradients() { return inPlaceGradients; }
     public List<String> kernelNames() { return List.of(kernelNames); }
+    /** Per kernel: its inputs' shapes and its output shape, for profiles. */
+    public List<String> kernelShapes() { return List.of(kernelShapes); }
     public long bytesAllocated() { return arena.bytesAllocated(); }
 
     @Override

@@ -37,6 +37,7 @@ import jdk.incubator.vector.VectorSpecies;
 public final class CpuMatmul {
 
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_256;
+    private static final float[] NO_BIAS = new float[16];
     private static final int L = 8; // SPECIES.length(), a compile-time constant for the panel layout
     /** Micro-tile rows and columns. */
     static final int MR = 4, NR = 2 * L;
@@ -343,80 +344,49 @@ public final class CpuMatmul {
             ai += MR;
             bi += NR;
         }
+        // Park the tile in scratch and update C in a separate method: branches that merge live
+        // FloatVector accumulators make C2 box them in some compilations (a 6x slowdown with allocation).
+        c00.intoArray(scratch, 0);
+        c01.intoArray(scratch, L);
+        c10.intoArray(scratch, NR);
+        c11.intoArray(scratch, NR + L);
+        c20.intoArray(scratch, 2 * NR);
+        c21.intoArray(scratch, 2 * NR + L);
+        c30.intoArray(scratch, 3 * NR);
+        c31.intoArray(scratch, 3 * NR + L);
         if (nr == NR && cCol == 4 && (!finish || mode != MODE_SCALAR)) {
-            boolean addBias = finish && bias != null;
-            boolean relu = finish && mode == MODE_RELU;
-            FloatVector bias0 = null, bias1 = null;
-            if (addBias) {
-                bias0 = FloatVector.fromArray(SPECIES, bias, bj);
-                bias1 = FloatVector.fromArray(SPECIES, bias, bj + L);
-            }
-            FloatVector zero = FloatVector.zero(SPECIES);
-            long o = cTile;
-            // row 0 (mr >= 1 always)
-            if (load) {
-                c00 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(c00);
-                c01 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(c01);
-            }
-            if (addBias) { c00 = c00.add(bias0); c01 = c01.add(bias1); }
-            if (relu) {
-                c00 = zero.blend(c00, c00.compare(VectorOperators.GT, 0f));
-                c01 = zero.blend(c01, c01.compare(VectorOperators.GT, 0f));
-            }
-            c00.intoMemorySegment(c, o, ORDER);
-            c01.intoMemorySegment(c, o + 4 * L, ORDER);
-            if (mr > 1) {
-                o += cRow;
-                if (load) {
-                    c10 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(c10);
-                    c11 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(c11);
-                }
-                if (addBias) { c10 = c10.add(bias0); c11 = c11.add(bias1); }
-                if (relu) {
-                    c10 = zero.blend(c10, c10.compare(VectorOperators.GT, 0f));
-                    c11 = zero.blend(c11, c11.compare(VectorOperators.GT, 0f));
-                }
-                c10.intoMemorySegment(c, o, ORDER);
-                c11.intoMemorySegment(c, o + 4 * L, ORDER);
-            }
-            if (mr > 2) {
-                o += cRow;
-                if (load) {
-                    c20 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(c20);
-                    c21 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(c21);
-                }
-                if (addBias) { c20 = c20.add(bias0); c21 = c21.add(bias1); }
-                if (relu) {
-                    c20 = zero.blend(c20, c20.compare(VectorOperators.GT, 0f));
-                    c21 = zero.blend(c21, c21.compare(VectorOperators.GT, 0f));
-                }
-                c20.intoMemorySegment(c, o, ORDER);
-                c21.intoMemorySegment(c, o + 4 * L, ORDER);
-            }
-            if (mr > 3) {
-                o += cRow;
-                if (load) {
-                    c30 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(c30);
-                    c31 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(c31);
-                }
-                if (addBias) { c30 = c30.add(bias0); c31 = c31.add(bias1); }
-                if (relu) {
-                    c30 = zero.blend(c30, c30.compare(VectorOperators.GT, 0f));
-                    c31 = zero.blend(c31, c31.compare(VectorOperators.GT, 0f));
-                }
-                c30.intoMemorySegment(c, o, ORDER);
-                c31.intoMemorySegment(c, o + 4 * L, ORDER);
-            }
+            storeVector(scratch, c, cTile, cRow, mr, load, finish && bias != null, finish && mode == MODE_RELU, bias, bj);
         } else {
-            c00.intoArray(scratch, 0);
-            c01.intoArray(scratch, L);
-            c10.intoArray(scratch, NR);
-            c11.intoArray(scratch, NR + L);
-            c20.intoArray(scratch, 2 * NR);
-            c21.intoArray(scratch, 2 * NR + L);
-            c30.intoArray(scratch, 3 * NR);
-            c31.intoArray(scratch, 3 * NR + L);
             storeScalar(scratch, c, cTile, cRow, cCol, mr, nr, load, finish, bias, bj, act);
+        }
+    }
+
+    /** The vector C update of a full-width tile row by row: C (+)= acc, then bias, then relu. */
+    private static void storeVector(float[] acc, MemorySegment c, long cTile, long cRow, int mr,
+                                    boolean load, boolean addBias, boolean relu, float[] bias, int bj) {
+        float[] biasSrc = addBias ? bias : NO_BIAS;
+        int biasAt = addBias ? bj : 0;
+        FloatVector bias0 = FloatVector.fromArray(SPECIES, biasSrc, biasAt);
+        FloatVector bias1 = FloatVector.fromArray(SPECIES, biasSrc, biasAt + L);
+        FloatVector zero = FloatVector.zero(SPECIES);
+        long o = cTile;
+        for (int r = 0; r < mr; r++, o += cRow) {
+            FloatVector v0 = FloatVector.fromArray(SPECIES, acc, r * NR);
+            FloatVector v1 = FloatVector.fromArray(SPECIES, acc, r * NR + L);
+            if (load) {
+                v0 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(v0);
+                v1 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(v1);
+            }
+            if (addBias) {
+                v0 = v0.add(bias0);
+                v1 = v1.add(bias1);
+            }
+            if (relu) {
+                v0 = zero.blend(v0, v0.compare(VectorOperators.GT, 0f));
+                v1 = zero.blend(v1, v1.compare(VectorOperators.GT, 0f));
+            }
+            v0.intoMemorySegment(c, o, ORDER);
+            v1.intoMemorySegment(c, o + 4 * L, ORDER);
         }
     }
 
