@@ -37,7 +37,6 @@ import jdk.incubator.vector.VectorSpecies;
 public final class CpuMatmul {
 
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_256;
-    private static final float[] NO_BIAS = new float[16];
     private static final int L = 8; // SPECIES.length(), a compile-time constant for the panel layout
     /** Micro-tile rows and columns. */
     static final int MR = 4, NR = 2 * L;
@@ -361,18 +360,40 @@ public final class CpuMatmul {
         }
     }
 
-    /** The vector C update of a full-width tile row by row: C (+)= acc, then bias, then relu. */
+    /**
+     * The vector C update of a full-width tile with unit column stride: C (+)= acc, then bias, then relu.
+     * Kept out of the micro-kernel and unrolled past C2's inlining size on purpose: inlined into the
+     * kernel's compilation, these vector ops were intermittently not intrinsified (allocation per op
+     * and a 6x slowdown); compiled on its own it is reliable.
+     */
     private static void storeVector(float[] acc, MemorySegment c, long cTile, long cRow, int mr,
                                     boolean load, boolean addBias, boolean relu, float[] bias, int bj) {
-        float[] biasSrc = addBias ? bias : NO_BIAS;
-        int biasAt = addBias ? bj : 0;
-        FloatVector bias0 = FloatVector.fromArray(SPECIES, biasSrc, biasAt);
-        FloatVector bias1 = FloatVector.fromArray(SPECIES, biasSrc, biasAt + L);
+        // Never null, even without a bias: a FloatVector that is null on some path gets boxed.
+        FloatVector bias0 = addBias ? FloatVector.fromArray(SPECIES, bias, bj) : FloatVector.zero(SPECIES);
+        FloatVector bias1 = addBias ? FloatVector.fromArray(SPECIES, bias, bj + L) : FloatVector.zero(SPECIES);
         FloatVector zero = FloatVector.zero(SPECIES);
+        FloatVector v0, v1;
         long o = cTile;
-        for (int r = 0; r < mr; r++, o += cRow) {
-            FloatVector v0 = FloatVector.fromArray(SPECIES, acc, r * NR);
-            FloatVector v1 = FloatVector.fromArray(SPECIES, acc, r * NR + L);
+        v0 = FloatVector.fromArray(SPECIES, acc, 0 * NR);
+        v1 = FloatVector.fromArray(SPECIES, acc, 0 * NR + L);
+        if (load) {
+            v0 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(v0);
+            v1 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(v1);
+        }
+        if (addBias) {
+            v0 = v0.add(bias0);
+            v1 = v1.add(bias1);
+        }
+        if (relu) {
+            v0 = zero.blend(v0, v0.compare(VectorOperators.GT, 0f));
+            v1 = zero.blend(v1, v1.compare(VectorOperators.GT, 0f));
+        }
+        v0.intoMemorySegment(c, o, ORDER);
+        v1.intoMemorySegment(c, o + 4 * L, ORDER);
+        o += cRow;
+        if (mr > 1) {
+            v0 = FloatVector.fromArray(SPECIES, acc, 1 * NR);
+            v1 = FloatVector.fromArray(SPECIES, acc, 1 * NR + L);
             if (load) {
                 v0 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(v0);
                 v1 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(v1);
@@ -387,6 +408,45 @@ public final class CpuMatmul {
             }
             v0.intoMemorySegment(c, o, ORDER);
             v1.intoMemorySegment(c, o + 4 * L, ORDER);
+            o += cRow;
+        }
+        if (mr > 2) {
+            v0 = FloatVector.fromArray(SPECIES, acc, 2 * NR);
+            v1 = FloatVector.fromArray(SPECIES, acc, 2 * NR + L);
+            if (load) {
+                v0 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(v0);
+                v1 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(v1);
+            }
+            if (addBias) {
+                v0 = v0.add(bias0);
+                v1 = v1.add(bias1);
+            }
+            if (relu) {
+                v0 = zero.blend(v0, v0.compare(VectorOperators.GT, 0f));
+                v1 = zero.blend(v1, v1.compare(VectorOperators.GT, 0f));
+            }
+            v0.intoMemorySegment(c, o, ORDER);
+            v1.intoMemorySegment(c, o + 4 * L, ORDER);
+            o += cRow;
+        }
+        if (mr > 3) {
+            v0 = FloatVector.fromArray(SPECIES, acc, 3 * NR);
+            v1 = FloatVector.fromArray(SPECIES, acc, 3 * NR + L);
+            if (load) {
+                v0 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(v0);
+                v1 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(v1);
+            }
+            if (addBias) {
+                v0 = v0.add(bias0);
+                v1 = v1.add(bias1);
+            }
+            if (relu) {
+                v0 = zero.blend(v0, v0.compare(VectorOperators.GT, 0f));
+                v1 = zero.blend(v1, v1.compare(VectorOperators.GT, 0f));
+            }
+            v0.intoMemorySegment(c, o, ORDER);
+            v1.intoMemorySegment(c, o + 4 * L, ORDER);
+            o += cRow;
         }
     }
 
