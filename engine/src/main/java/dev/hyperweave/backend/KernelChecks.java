@@ -29,8 +29,8 @@ public final class KernelChecks {
         if (t.numel() != 1) throw new ShapeException(kernel + ": " + what + " must have one element, got " + Shape.str(t.shape()));
     }
 
-    /** Validates matmul operands; returns {B, M, N, K}. */
-    public static int[] matmul(Tensor a, Tensor b, Tensor c, Tensor bias, Activation act, boolean accumulate) {
+    /** Validates matmul operands (B = c.dim(0), M = c.dim(1), N = c.dim(2), K = a.dim(2)). Allocates nothing. */
+    public static void matmul(Tensor a, Tensor b, Tensor c, Tensor bias, Activation act, boolean accumulate) {
         rank("matmul", "a", a, 3);
         rank("matmul", "b", b, 3);
         rank("matmul", "c", c, 3);
@@ -47,7 +47,6 @@ public final class KernelChecks {
         if (accumulate && (bias != null || act != Activation.NONE)) {
             throw new IllegalArgumentException("matmul: accumulate takes no bias and no activation");
         }
-        return new int[] {bs, m, n, k};
     }
 
     /** Validates a reduceSum output shape against its input. */

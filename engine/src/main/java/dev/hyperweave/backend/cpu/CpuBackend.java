@@ -865,6 +865,16 @@ public final class CpuBackend implements Backend {
 
     // ---- sums ------------------------------------------------------------------------------------
 
+    /**
+     * The lanes of v added in lane order. Not reduceLanes(ADD): its order is unspecified and the JIT's
+     * intrinsic and the interpreter's fallback differ, so results would change as code gets compiled.
+     */
+    static float sumLanes(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < L; i++) s += v.lane(i);
+        return s;
+    }
+
     /** Sum of n floats at byte offset off with byte stride st; float chunks, double total. */
     static double rowSum(MemorySegment s, long off, long st, int n) {
         double total = 0;
@@ -881,7 +891,7 @@ public final class CpuBackend implements Backend {
                 for (; i < up; i += L) acc0 = acc0.add(ld(s, off + 4L * i));
                 float tail = 0f;
                 for (; i < end; i++) tail += s.get(F, off + 4L * i);
-                total += acc0.add(acc1).reduceLanes(VectorOperators.ADD) + tail;
+                total += sumLanes(acc0.add(acc1)) + tail;
             }
         } else {
             for (int i = 0; i < n; ) {
@@ -912,7 +922,7 @@ public final class CpuBackend implements Backend {
                     float d = a.get(F, ao + 4L * i) - b.get(F, bo + 4L * i);
                     tail += d * d;
                 }
-                total += acc.reduceLanes(VectorOperators.ADD) + tail;
+                total += sumLanes(acc) + tail;
             }
         } else {
             while (i < n) {
@@ -1108,7 +1118,7 @@ public final class CpuBackend implements Backend {
                     if (d != null) d.set(F, doff + 4L * i, e);
                     tail += e;
                 }
-                total += acc.reduceLanes(VectorOperators.ADD) + tail;
+                total += sumLanes(acc) + tail;
             }
         } else {
             for (; i < n; i++) {

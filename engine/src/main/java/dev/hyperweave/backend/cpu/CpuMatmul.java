@@ -76,13 +76,13 @@ public final class CpuMatmul {
      * strides; bias null or [B,N] (batch stride may be 0).
      */
     public void matmul(Tensor a, Tensor b, Tensor c, Tensor bias, Activation act, boolean accumulate) {
-        int[] d = KernelChecks.matmul(a, b, c, bias, act, accumulate);
+        KernelChecks.matmul(a, b, c, bias, act, accumulate);
         KernelChecks.dtype("matmul", "a", a, DType.F32);
         KernelChecks.dtype("matmul", "b", b, DType.F32);
         KernelChecks.dtype("matmul", "c", c, DType.F32);
         if (bias != null) KernelChecks.dtype("matmul", "bias", bias, DType.F32);
         if (act == null) throw new IllegalArgumentException("matmul: activation must not be null");
-        bs = d[0]; m = d[1]; n = d[2]; k = d[3];
+        bs = c.dim(0); m = c.dim(1); n = c.dim(2); k = a.dim(2);
         if (bs == 0 || m == 0 || n == 0) return;
         if (k == 0 && accumulate) return;
         aSeg = a.segment(); aOff = a.offset(); aS0 = a.stride(0); aS1 = a.stride(1); aS2 = a.stride(2);

@@ -19,8 +19,8 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public void matmul(Tensor a, Tensor b, Tensor c, Tensor bias, Activation act, boolean accumulate) {
-        int[] d = KernelChecks.matmul(a, b, c, bias, act, accumulate);
-        int bs = d[0], m = d[1], n = d[2], k = d[3];
+        KernelChecks.matmul(a, b, c, bias, act, accumulate);
+        int bs = c.dim(0), m = c.dim(1), n = c.dim(2), k = a.dim(2);
         for (int t = 0; t < bs; t++) {
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
