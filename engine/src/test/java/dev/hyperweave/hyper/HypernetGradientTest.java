@@ -51,6 +51,32 @@ class HypernetGradientTest {
         }
     }
 
+    /**
+     * The cpu backend computes the same loss and flat gradient as the reference on whole W1/W2 graphs
+     * (mid sizes, so blocked and threaded paths run): |cpu - ref| <= 1e-4 * (max |ref| over the buffer) + 1e-6.
+     */
+    @Test
+    void cpuMatchesReferenceOnWholeGraphs() {
+        WorkloadSpec[] specs = {
+                new WorkloadSpec("hmlp-mid", 5, 8, 9, new int[] {7, 33, 17, 10}, new int[] {33, 20}, 0, 0),
+                new WorkloadSpec("chunked-mid", 5, 8, 9, new int[] {7, 33, 17, 10}, new int[] {33, 20}, 100, 6)};
+        for (WorkloadSpec spec : specs) {
+            WorkloadSpec.Built built = spec.build();
+            try (ReferenceBackend ref = new ReferenceBackend(); dev.hyperweave.backend.cpu.CpuBackend cpu = new dev.hyperweave.backend.cpu.CpuBackend(3);
+                 Session a = built.session(ref, 4); Session b = built.session(cpu, 4)) {
+                double la = a.computeGradients(), lb = b.computeGradients();
+                assertEquals(la, lb, 1e-5 * Math.abs(la), spec.name() + " loss");
+                double[] ga = a.flatGradients().toDoubleArray(), gb = b.flatGradients().toDoubleArray();
+                double scale = 0;
+                for (double v : ga) scale = Math.max(scale, Math.abs(v));
+                assertTrue(scale > 0, "gradient is all zero");
+                for (int i = 0; i < ga.length; i++) {
+                    assertEquals(ga[i], gb[i], 1e-4 * scale + 1e-6, spec.name() + " gradient element " + i);
+                }
+            }
+        }
+    }
+
     @Test
     void targetLayoutIsWThenBPerLayer() {
         TargetMlp t = TargetMlp.of(dev.hyperweave.backend.Activation.RELU, 64, 128, 128, 10);
