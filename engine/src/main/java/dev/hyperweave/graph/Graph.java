@@ -180,7 +180,7 @@ public final class Graph {
         int d = axis("sum", x, dim);
         int[] keep = x.shape();
         keep[d] = 1;
-        int[] out = keepDim ? keep : remove(x.shape(), d);
+        int[] out = keepDim ? keep : Shape.remove(x.shape(), d);
         return add(new ReduceOps.ReduceSum(keep, 1), out, DType.F32, x);
     }
 
@@ -349,12 +349,5 @@ public final class Graph {
         int d = dim < 0 ? x.rank() + dim : dim;
         if (d < 0 || d >= x.rank()) throw new ShapeException(op + ": dim " + dim + " out of range for " + Shape.str(x.shape()));
         return d;
-    }
-
-    private static int[] remove(int[] a, int i) {
-        int[] r = new int[a.length - 1];
-        System.arraycopy(a, 0, r, 0, i);
-        System.arraycopy(a, i + 1, r, i, a.length - i - 1);
-        return r;
     }
 }

@@ -89,7 +89,7 @@ public final class Tensor {
         if (index < 0 || index >= shape[dim]) {
             throw new ShapeException("index " + index + " out of range for dim " + dim + " of " + Shape.str(shape));
         }
-        return new Tensor(segment, dtype, offset + index * strides[dim], remove(shape, dim), remove(strides, dim));
+        return new Tensor(segment, dtype, offset + index * strides[dim], Shape.remove(shape, dim), Shape.remove(strides, dim));
     }
 
     public Tensor transpose(int d0, int d1) {
@@ -174,20 +174,6 @@ public final class Tensor {
         int d = dim < 0 ? shape.length + dim : dim;
         if (d < 0 || d >= shape.length) throw new ShapeException("dim " + dim + " out of range for " + Shape.str(shape));
         return d;
-    }
-
-    private static int[] remove(int[] a, int i) {
-        int[] r = new int[a.length - 1];
-        System.arraycopy(a, 0, r, 0, i);
-        System.arraycopy(a, i + 1, r, i, a.length - i - 1);
-        return r;
-    }
-
-    private static long[] remove(long[] a, int i) {
-        long[] r = new long[a.length - 1];
-        System.arraycopy(a, 0, r, 0, i);
-        System.arraycopy(a, i + 1, r, i, a.length - i - 1);
-        return r;
     }
 
     // ---- element access (slow paths for tests, the reference backend and I/O) ----------------

@@ -105,11 +105,7 @@ public final class ReferenceBackend implements Backend {
         for (int r = 0; r < rows; r++) {
             int label = (int) labels.get(r);
             KernelChecks.index("softmaxCrossEntropy label", label, cls, r);
-            double max = Double.NEGATIVE_INFINITY;
-            for (int c = 0; c < cls; c++) max = Math.max(max, logits.get(r, c));
-            double sum = 0;
-            for (int c = 0; c < cls; c++) sum += Math.exp(logits.get(r, c) - max);
-            total += Math.log(sum) + max - logits.get(r, label);
+            total += logSumExp(logits, r) - logits.get(r, label);
         }
         loss.setLinear(0, total / rows);
     }
@@ -123,15 +119,21 @@ public final class ReferenceBackend implements Backend {
         for (int r = 0; r < rows; r++) {
             int label = (int) labels.get(r);
             KernelChecks.index("softmaxCrossEntropyGrad label", label, cls, r);
-            double max = Double.NEGATIVE_INFINITY;
-            for (int c = 0; c < cls; c++) max = Math.max(max, logits.get(r, c));
-            double sum = 0;
-            for (int c = 0; c < cls; c++) sum += Math.exp(logits.get(r, c) - max);
+            double lse = logSumExp(logits, r);
             for (int c = 0; c < cls; c++) {
-                double p = Math.exp(logits.get(r, c) - max) / sum;
+                double p = Math.exp(logits.get(r, c) - lse);
                 dlogits.set(g * (p - (c == label ? 1 : 0)), r, c);
             }
         }
+    }
+
+    /** log(sum_c exp(logits[r,c])), max-shifted. */
+    private static double logSumExp(Tensor logits, int r) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < logits.dim(1); c++) max = Math.max(max, logits.get(r, c));
+        double sum = 0;
+        for (int c = 0; c < logits.dim(1); c++) sum += Math.exp(logits.get(r, c) - max);
+        return max + Math.log(sum);
     }
 
     @Override
