@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
         description = {"Time training steps of a reference workload (shared/WORKLOADS.md):",
                 "  hmlp     W1, full task-conditioned hypernetwork",
                 "  chunked  W2, chunked hypernetwork",
+                "  compare  ours vs PyTorch and OpenBLAS, interleaved (./hyperweave bench compare --help)",
                 "Prints steps/s, the median step time and the achieved GFLOP/s."})
 final class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
@@ -41,6 +42,9 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CommandLine cl = spec.commandLine();
+        if (workload.equals("compare")) {
+            throw new CommandLine.ParameterException(cl, "'bench compare' lives in the bench module: run it as ./hyperweave bench compare");
+        }
         if (!workload.equals("hmlp") && !workload.equals("chunked")) {
             throw new CommandLine.ParameterException(cl, "unknown workload '" + workload + "' (expected hmlp or chunked)");
         }

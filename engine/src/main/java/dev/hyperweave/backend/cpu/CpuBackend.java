@@ -823,6 +823,23 @@ public final class CpuBackend implements Backend {
         return y.mul(scale);
     }
 
+    /** exp(x) by the same float operations as one lane of {@link #vexp}, for tails and short rows. */
+    static float sexp(float x) {
+        x = Math.min(Math.max(x, -87.3f), 88.3f);
+        float t = Math.fma(x, LOG2E, ROUND_MAGIC);
+        float n = t - ROUND_MAGIC;
+        float r = Math.fma(n, -LN2_HI, x);
+        r = Math.fma(n, -LN2_LO, r);
+        float poly = Math.fma(r, 1.9875691500E-4f, 1.3981999507E-3f);
+        poly = Math.fma(poly, r, 8.3334519073E-3f);
+        poly = Math.fma(poly, r, 4.1665795894E-2f);
+        poly = Math.fma(poly, r, 1.6666665459E-1f);
+        poly = Math.fma(poly, r, 5.0000001201E-1f);
+        float y = poly * (r * r) + r + 1f;
+        float scale = Float.intBitsToFloat((Float.floatToRawIntBits(t) - (MAGIC_BITS - 127)) << 23);
+        return y * scale;
+    }
+
     /** a * b + c. */
     static FloatVector madd(FloatVector a, FloatVector b, float c) {
         return a.fma(b, FloatVector.broadcast(S, c));
@@ -1114,7 +1131,7 @@ public final class CpuBackend implements Backend {
                 }
                 float tail = 0f;
                 for (; i < end; i++) {
-                    float e = (float) Math.exp(s.get(F, off + 4L * i) - max);
+                    float e = sexp(s.get(F, off + 4L * i) - max);
                     if (d != null) d.set(F, doff + 4L * i, e);
                     tail += e;
                 }
@@ -1122,7 +1139,7 @@ public final class CpuBackend implements Backend {
             }
         } else {
             for (; i < n; i++) {
-                float e = (float) Math.exp(s.get(F, off + i * st) - max);
+                float e = sexp(s.get(F, off + i * st) - max);
                 if (d != null) d.set(F, doff + i * dst, e);
                 total += e;
             }
