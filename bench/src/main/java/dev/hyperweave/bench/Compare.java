@@ -34,10 +34,10 @@ public final class Compare implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "1,2", split = ",", description = "Thread counts (default: ${DEFAULT-VALUE}).")
     int[] threads;
 
-    @Option(names = "--steps", defaultValue = "40", description = "Timed training steps per run (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "50", description = "Timed training steps per run (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--warmup", defaultValue = "10", description = "Untimed steps per run (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "50", description = "Untimed steps per run, for the JIT to settle (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--only", split = ",", description = "Subset: hmlp, chunked, gemm, bmm (default: all).")

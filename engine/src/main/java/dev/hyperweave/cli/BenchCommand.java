@@ -30,7 +30,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "S", defaultValue = "50", description = "Timed steps (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--warmup", paramLabel = "W", defaultValue = "10", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", paramLabel = "W", defaultValue = "50", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed of data and weights (default: ${DEFAULT-VALUE}).")

@@ -25,6 +25,9 @@ import jdk.incubator.vector.VectorSpecies;
  * the last) with the innermost loop vectorised when every operand has unit inner stride; any other
  * stride (including 0 for broadcast inputs) takes a scalar strided loop. A call allocates nothing:
  * tasks and scratch are preallocated fields (scratch grows only when a larger rank is first seen).
+ * Loads are written out as {@code FloatVector.fromMemorySegment} in each loop rather than through a
+ * helper returning a vector: when C2 declined to inline such a helper (it does, now and then, in
+ * some JVMs), every load was boxed, and a column sum ran 5x slower allocating 11 MB a training step.
  *
  * <p>Reductions are deterministic for a given thread count: partitions are fixed, partial sums go
  * to a preallocated per-worker array and are combined in worker order. Transcendental functions
@@ -628,9 +631,6 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    static FloatVector ld(MemorySegment s, long off) {
-        return FloatVector.fromMemorySegment(S, s, off, NO);
-    }
 
     /**
      * Unit-stride row: out (o) = op(a, b); offsets in bytes. Each op's loop is its own small method:
@@ -673,31 +673,31 @@ public final class CpuBackend implements Backend {
 
     static int vScale(MemorySegment o, long oo, MemorySegment a, long ao, int n, float p) {
         int up = S.loopBound(n);
-        for (int i = 0; i < up; i += L) ld(a, ao + 4L * i).mul(p).intoMemorySegment(o, oo + 4L * i, NO);
+        for (int i = 0; i < up; i += L) FloatVector.fromMemorySegment(S, a, ao + 4L * i, NO).mul(p).intoMemorySegment(o, oo + 4L * i, NO);
         return up;
     }
 
     static int vAdd(MemorySegment o, long oo, MemorySegment a, long ao, MemorySegment b, long bo, int n) {
         int up = S.loopBound(n);
-        for (int i = 0; i < up; i += L) ld(a, ao + 4L * i).add(ld(b, bo + 4L * i)).intoMemorySegment(o, oo + 4L * i, NO);
+        for (int i = 0; i < up; i += L) FloatVector.fromMemorySegment(S, a, ao + 4L * i, NO).add(FloatVector.fromMemorySegment(S, b, bo + 4L * i, NO)).intoMemorySegment(o, oo + 4L * i, NO);
         return up;
     }
 
     static int vSub(MemorySegment o, long oo, MemorySegment a, long ao, MemorySegment b, long bo, int n) {
         int up = S.loopBound(n);
-        for (int i = 0; i < up; i += L) ld(a, ao + 4L * i).sub(ld(b, bo + 4L * i)).intoMemorySegment(o, oo + 4L * i, NO);
+        for (int i = 0; i < up; i += L) FloatVector.fromMemorySegment(S, a, ao + 4L * i, NO).sub(FloatVector.fromMemorySegment(S, b, bo + 4L * i, NO)).intoMemorySegment(o, oo + 4L * i, NO);
         return up;
     }
 
     static int vMul(MemorySegment o, long oo, MemorySegment a, long ao, MemorySegment b, long bo, int n) {
         int up = S.loopBound(n);
-        for (int i = 0; i < up; i += L) ld(a, ao + 4L * i).mul(ld(b, bo + 4L * i)).intoMemorySegment(o, oo + 4L * i, NO);
+        for (int i = 0; i < up; i += L) FloatVector.fromMemorySegment(S, a, ao + 4L * i, NO).mul(FloatVector.fromMemorySegment(S, b, bo + 4L * i, NO)).intoMemorySegment(o, oo + 4L * i, NO);
         return up;
     }
 
     static int vMseGrad(MemorySegment o, long oo, MemorySegment a, long ao, MemorySegment b, long bo, int n, float p) {
         int up = S.loopBound(n);
-        for (int i = 0; i < up; i += L) ld(a, ao + 4L * i).sub(ld(b, bo + 4L * i)).mul(p).intoMemorySegment(o, oo + 4L * i, NO);
+        for (int i = 0; i < up; i += L) FloatVector.fromMemorySegment(S, a, ao + 4L * i, NO).sub(FloatVector.fromMemorySegment(S, b, bo + 4L * i, NO)).mul(p).intoMemorySegment(o, oo + 4L * i, NO);
         return up;
     }
 
@@ -705,7 +705,7 @@ public final class CpuBackend implements Backend {
         int up = S.loopBound(n);
         FloatVector zero = FloatVector.zero(S);
         for (int i = 0; i < up; i += L) {
-            FloatVector x = ld(a, ao + 4L * i);
+            FloatVector x = FloatVector.fromMemorySegment(S, a, ao + 4L * i, NO);
             zero.blend(x, x.compare(VectorOperators.GT, 0f)).intoMemorySegment(o, oo + 4L * i, NO);
         }
         return up;
@@ -713,19 +713,19 @@ public final class CpuBackend implements Backend {
 
     static int vTanh(MemorySegment o, long oo, MemorySegment a, long ao, int n) {
         int up = S.loopBound(n);
-        for (int i = 0; i < up; i += L) vtanh(ld(a, ao + 4L * i)).intoMemorySegment(o, oo + 4L * i, NO);
+        for (int i = 0; i < up; i += L) vtanh(FloatVector.fromMemorySegment(S, a, ao + 4L * i, NO)).intoMemorySegment(o, oo + 4L * i, NO);
         return up;
     }
 
     static int vSigmoid(MemorySegment o, long oo, MemorySegment a, long ao, int n) {
         int up = S.loopBound(n);
-        for (int i = 0; i < up; i += L) vsigmoid(ld(a, ao + 4L * i)).intoMemorySegment(o, oo + 4L * i, NO);
+        for (int i = 0; i < up; i += L) vsigmoid(FloatVector.fromMemorySegment(S, a, ao + 4L * i, NO)).intoMemorySegment(o, oo + 4L * i, NO);
         return up;
     }
 
     static int vElu(MemorySegment o, long oo, MemorySegment a, long ao, int n) {
         int up = S.loopBound(n);
-        for (int i = 0; i < up; i += L) velu(ld(a, ao + 4L * i)).intoMemorySegment(o, oo + 4L * i, NO);
+        for (int i = 0; i < up; i += L) velu(FloatVector.fromMemorySegment(S, a, ao + 4L * i, NO)).intoMemorySegment(o, oo + 4L * i, NO);
         return up;
     }
 
@@ -733,7 +733,7 @@ public final class CpuBackend implements Backend {
         int up = S.loopBound(n);
         FloatVector zero = FloatVector.zero(S);
         for (int i = 0; i < up; i += L) {
-            FloatVector y = ld(a, ao + 4L * i), dy = ld(b, bo + 4L * i);
+            FloatVector y = FloatVector.fromMemorySegment(S, a, ao + 4L * i, NO), dy = FloatVector.fromMemorySegment(S, b, bo + 4L * i, NO);
             zero.blend(dy, y.compare(VectorOperators.GT, 0f)).intoMemorySegment(o, oo + 4L * i, NO);
         }
         return up;
@@ -742,7 +742,7 @@ public final class CpuBackend implements Backend {
     static int vTanhGrad(MemorySegment o, long oo, MemorySegment a, long ao, MemorySegment b, long bo, int n) {
         int up = S.loopBound(n);
         for (int i = 0; i < up; i += L) {
-            FloatVector y = ld(a, ao + 4L * i), dy = ld(b, bo + 4L * i);
+            FloatVector y = FloatVector.fromMemorySegment(S, a, ao + 4L * i, NO), dy = FloatVector.fromMemorySegment(S, b, bo + 4L * i, NO);
             // (1 - y)(1 + y) rather than 1 - y^2: no cancellation as |y| nears 1
             dy.mul(y.neg().add(1f).mul(y.add(1f))).intoMemorySegment(o, oo + 4L * i, NO);
         }
@@ -752,7 +752,7 @@ public final class CpuBackend implements Backend {
     static int vSigmoidGrad(MemorySegment o, long oo, MemorySegment a, long ao, MemorySegment b, long bo, int n) {
         int up = S.loopBound(n);
         for (int i = 0; i < up; i += L) {
-            FloatVector y = ld(a, ao + 4L * i), dy = ld(b, bo + 4L * i);
+            FloatVector y = FloatVector.fromMemorySegment(S, a, ao + 4L * i, NO), dy = FloatVector.fromMemorySegment(S, b, bo + 4L * i, NO);
             dy.mul(y.mul(y.neg().add(1f))).intoMemorySegment(o, oo + 4L * i, NO);
         }
         return up;
@@ -761,7 +761,7 @@ public final class CpuBackend implements Backend {
     static int vEluGrad(MemorySegment o, long oo, MemorySegment a, long ao, MemorySegment b, long bo, int n) {
         int up = S.loopBound(n);
         for (int i = 0; i < up; i += L) {
-            FloatVector y = ld(a, ao + 4L * i), dy = ld(b, bo + 4L * i);
+            FloatVector y = FloatVector.fromMemorySegment(S, a, ao + 4L * i, NO), dy = FloatVector.fromMemorySegment(S, b, bo + 4L * i, NO);
             dy.mul(y.add(1f)).blend(dy, y.compare(VectorOperators.GT, 0f)).intoMemorySegment(o, oo + 4L * i, NO);
         }
         return up;
@@ -902,10 +902,10 @@ public final class CpuBackend implements Backend {
                 int up = i + S.loopBound(end - i);
                 FloatVector acc0 = FloatVector.zero(S), acc1 = FloatVector.zero(S);
                 for (; i + L <= up - L; i += 2 * L) {
-                    acc0 = acc0.add(ld(s, off + 4L * i));
-                    acc1 = acc1.add(ld(s, off + 4L * (i + L)));
+                    acc0 = acc0.add(FloatVector.fromMemorySegment(S, s, off + 4L * i, NO));
+                    acc1 = acc1.add(FloatVector.fromMemorySegment(S, s, off + 4L * (i + L), NO));
                 }
-                for (; i < up; i += L) acc0 = acc0.add(ld(s, off + 4L * i));
+                for (; i < up; i += L) acc0 = acc0.add(FloatVector.fromMemorySegment(S, s, off + 4L * i, NO));
                 float tail = 0f;
                 for (; i < end; i++) tail += s.get(F, off + 4L * i);
                 total += sumLanes(acc0.add(acc1)) + tail;
@@ -931,7 +931,7 @@ public final class CpuBackend implements Backend {
                 int up = i + S.loopBound(end - i);
                 FloatVector acc = FloatVector.zero(S);
                 for (; i < up; i += L) {
-                    FloatVector d = ld(a, ao + 4L * i).sub(ld(b, bo + 4L * i));
+                    FloatVector d = FloatVector.fromMemorySegment(S, a, ao + 4L * i, NO).sub(FloatVector.fromMemorySegment(S, b, bo + 4L * i, NO));
                     acc = d.fma(d, acc);
                 }
                 float tail = 0f;
@@ -1033,7 +1033,7 @@ public final class CpuBackend implements Backend {
     /** fs[0..n) += the n floats at byte offset off. */
     static void addInto(float[] fs, MemorySegment s, long off, int n) {
         int i = 0, up = S.loopBound(n);
-        for (; i < up; i += L) FloatVector.fromArray(S, fs, i).add(ld(s, off + 4L * i)).intoArray(fs, i);
+        for (; i < up; i += L) FloatVector.fromArray(S, fs, i).add(FloatVector.fromMemorySegment(S, s, off + 4L * i, NO)).intoArray(fs, i);
         for (; i < n; i++) fs[i] += s.get(F, off + 4L * i);
     }
 
@@ -1108,7 +1108,7 @@ public final class CpuBackend implements Backend {
         if (st == 4 && n >= L) {
             int up = S.loopBound(n);
             FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-            for (; i < up; i += L) m = m.max(ld(s, off + 4L * i));
+            for (; i < up; i += L) m = m.max(FloatVector.fromMemorySegment(S, s, off + 4L * i, NO));
             max = m.reduceLanes(VectorOperators.MAX);
         }
         for (; i < n; i++) max = Math.max(max, s.get(F, off + i * st));
@@ -1125,7 +1125,7 @@ public final class CpuBackend implements Backend {
                 int up = i + S.loopBound(end - i);
                 FloatVector acc = FloatVector.zero(S);
                 for (; i < up; i += L) {
-                    FloatVector e = vexp(ld(s, off + 4L * i).sub(max));
+                    FloatVector e = vexp(FloatVector.fromMemorySegment(S, s, off + 4L * i, NO).sub(max));
                     if (d != null) e.intoMemorySegment(d, doff + 4L * i, NO);
                     acc = acc.add(e);
                 }
@@ -1221,13 +1221,13 @@ public final class CpuBackend implements Backend {
             FloatVector vb1 = FloatVector.broadcast(S, b1), vb2 = FloatVector.broadcast(S, b2);
             for (; i < up; i += L) {
                 long k = 4 * i;
-                FloatVector gv = ld(gs, go + k);
-                FloatVector mv = ld(ms, mo + k).fma(vb1, gv.mul(ob1));
-                FloatVector vv = ld(vs, vo + k).fma(vb2, gv.mul(gv).mul(ob2));
+                FloatVector gv = FloatVector.fromMemorySegment(S, gs, go + k, NO);
+                FloatVector mv = FloatVector.fromMemorySegment(S, ms, mo + k, NO).fma(vb1, gv.mul(ob1));
+                FloatVector vv = FloatVector.fromMemorySegment(S, vs, vo + k, NO).fma(vb2, gv.mul(gv).mul(ob2));
                 mv.intoMemorySegment(ms, mo + k, NO);
                 vv.intoMemorySegment(vs, vo + k, NO);
                 FloatVector denom = vv.mul(invC2).lanewise(VectorOperators.SQRT).add(eps);
-                ld(ps, po + k).sub(mv.mul(stepSize).div(denom)).intoMemorySegment(ps, po + k, NO);
+                FloatVector.fromMemorySegment(S, ps, po + k, NO).sub(mv.mul(stepSize).div(denom)).intoMemorySegment(ps, po + k, NO);
             }
             for (; i < to; i++) {
                 long k = 4 * i;
@@ -1249,9 +1249,9 @@ public final class CpuBackend implements Backend {
                 FloatVector mom = FloatVector.broadcast(S, momentum);
                 for (; i < up; i += L) {
                     long k = 4 * i;
-                    FloatVector vel = ld(ms, mo + k).fma(mom, ld(gs, go + k));
+                    FloatVector vel = FloatVector.fromMemorySegment(S, ms, mo + k, NO).fma(mom, FloatVector.fromMemorySegment(S, gs, go + k, NO));
                     vel.intoMemorySegment(ms, mo + k, NO);
-                    ld(ps, po + k).sub(vel.mul(lr)).intoMemorySegment(ps, po + k, NO);
+                    FloatVector.fromMemorySegment(S, ps, po + k, NO).sub(vel.mul(lr)).intoMemorySegment(ps, po + k, NO);
                 }
                 for (; i < to; i++) {
                     long k = 4 * i;
@@ -1262,7 +1262,7 @@ public final class CpuBackend implements Backend {
             } else {
                 for (; i < up; i += L) {
                     long k = 4 * i;
-                    ld(ps, po + k).sub(ld(gs, go + k).mul(lr)).intoMemorySegment(ps, po + k, NO);
+                    FloatVector.fromMemorySegment(S, ps, po + k, NO).sub(FloatVector.fromMemorySegment(S, gs, go + k, NO).mul(lr)).intoMemorySegment(ps, po + k, NO);
                 }
                 for (; i < to; i++) {
                     long k = 4 * i;
