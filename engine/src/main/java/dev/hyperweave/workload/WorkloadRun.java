@@ -11,24 +11,64 @@ public final class WorkloadRun {
 
     /** Timing of one run; {@code stepsPerSecond} counts all timed steps over their total time. */
     public record Result(String workload, String backend, int threads, int steps, double stepsPerSecond,
-                         double stepMsMedian, double stepMsP10, double stepMsP90, double gflops, double firstLoss, double lastLoss) {
+                         double stepMsMedian, double stepMsP10, double stepMsP90, double gflops, double firstLoss, double lastLoss,
+                         double allocatedBytesPerStep) {
 
         public String toJson() {
             return String.format(Locale.ROOT,
                     "{\"workload\":\"%s\",\"backend\":\"%s\",\"threads\":%d,\"steps\":%d,\"steps_per_s\":%.3f,"
                             + "\"step_ms_median\":%.3f,\"step_ms_p10\":%.3f,\"step_ms_p90\":%.3f,\"gflops\":%.2f,"
-                            + "\"first_loss\":%.6f,\"last_loss\":%.6f}",
-                    workload, backend, threads, steps, stepsPerSecond, stepMsMedian, stepMsP10, stepMsP90, gflops, firstLoss, lastLoss);
+                            + "\"first_loss\":%.6f,\"last_loss\":%.6f,\"alloc_bytes_per_step\":%.1f}",
+                    workload, backend, threads, steps, stepsPerSecond, stepMsMedian, stepMsP10, stepMsP90, gflops, firstLoss, lastLoss,
+                    allocatedBytesPerStep);
         }
 
         public String toText() {
             return String.format(Locale.ROOT,
-                    "%s on %s, %d thread(s): %.2f steps/s, median step %.2f ms (p10 %.2f, p90 %.2f), %.1f GFLOP/s; loss %.4f -> %.4f over %d timed steps",
-                    workload, backend, threads, stepsPerSecond, stepMsMedian, stepMsP10, stepMsP90, gflops, firstLoss, lastLoss, steps);
+                    "%s on %s, %d thread(s): %.2f steps/s, median step %.2f ms (p10 %.2f, p90 %.2f), %.1f GFLOP/s; loss %.4f -> %.4f over %d timed steps; %.0f heap bytes allocated per step",
+                    workload, backend, threads, stepsPerSecond, stepMsMedian, stepMsP10, stepMsP90, gflops, firstLoss, lastLoss, steps,
+                    allocatedBytesPerStep);
         }
     }
 
     private WorkloadRun() {}
+
+    /**
+     * Heap bytes allocated by this thread and the cpu backend's workers since construction (HotSpot's
+     * per-thread counters, less their own cost); -1 where the JVM does not count.
+     */
+    static final class HeapCounter {
+        private final com.sun.management.ThreadMXBean mx;
+        private final long[] ids;
+        private final long overhead;
+        private final long start;
+
+        HeapCounter() {
+            var bean = java.lang.management.ManagementFactory.getThreadMXBean();
+            mx = bean instanceof com.sun.management.ThreadMXBean m && m.isThreadAllocatedMemorySupported() ? m : null;
+            java.util.List<Long> list = new java.util.ArrayList<>();
+            list.add(Thread.currentThread().threadId());
+            for (Thread t : Thread.getAllStackTraces().keySet()) if (t.getName().startsWith("hyperweave-cpu-")) list.add(t.threadId());
+            ids = list.stream().mapToLong(Long::longValue).toArray();
+            if (mx == null) {
+                overhead = start = 0;
+            } else {
+                long a = sum(mx.getThreadAllocatedBytes(ids)), b = sum(mx.getThreadAllocatedBytes(ids));
+                overhead = b - a; // reading the counters allocates their result array
+                start = sum(mx.getThreadAllocatedBytes(ids));
+            }
+        }
+
+        long allocatedSinceStart() {
+            return mx == null ? -1 : Math.max(0, sum(mx.getThreadAllocatedBytes(ids)) - start - overhead);
+        }
+
+        private static long sum(long[] a) {
+            long s = 0;
+            for (long v : a) s += v;
+            return s;
+        }
+    }
 
     public static Result run(WorkloadSpec spec, Backend backend, int warmup, int steps, long seed) {
         if (steps < 1) throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
@@ -41,6 +81,7 @@ public final class WorkloadRun {
             }
             long[] times = new long[steps];
             double last = 0;
+            HeapCounter heap = new HeapCounter();
             long start = System.nanoTime();
             for (int i = 0; i < steps; i++) {
                 long t0 = System.nanoTime();
@@ -49,12 +90,13 @@ public final class WorkloadRun {
                 if (i == 0 && warmup == 0) first = last;
             }
             double total = (System.nanoTime() - start) / 1e9;
+            double allocated = heap.allocatedSinceStart() / (double) steps;
             long[] sorted = times.clone();
             Arrays.sort(sorted);
             double median = sorted[steps / 2] / 1e6;
             return new Result(spec.name(), backend.name(), backend.threads(), steps, steps / total, median,
                     sorted[steps / 10] / 1e6, sorted[Math.min(steps - 1, steps * 9 / 10)] / 1e6,
-                    spec.stepFlops() / (median / 1e3) / 1e9, first, last);
+                    spec.stepFlops() / (median / 1e3) / 1e9, first, last, allocated);
         }
     }
 }
