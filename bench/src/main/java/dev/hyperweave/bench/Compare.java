@@ -185,7 +185,7 @@ public final class Compare implements Callable<Integer> {
         sb.append("# Benchmarks\n\nProduced by `./hyperweave bench compare --markdown docs/BENCHMARKS.md --chart docs/benchmarks.png`")
                 .append(" (ours and the peers interleaved, each run in its own process; medians over the rounds, min-max in brackets).\n\n");
         sb.append("Machine: ").append(machine).append("\n\n");
-        sb.append("| what | threads | unit | ours | peer | peer | ratio | target | met |\n|---|---|---|---|---|---|---|---|---|\n");
+        sb.append("| what | threads | unit | ours | peer value | peer | ratio | target | met |\n|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
             sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %.1fx | %s |%n", r.what(), r.threads(), r.unit(), spread(r.ours()),
                     spread(r.peers()), r.peer(), r.peers().isEmpty() ? "-" : String.format(Locale.ROOT, "%.2fx", r.ratio()), r.target(),
