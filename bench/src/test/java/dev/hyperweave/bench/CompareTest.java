@@ -1,0 +1,53 @@
+package dev.hyperweave.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The comparison's parsing, statistics and tables (no process is started). */
+class CompareTest {
+
+    @Test
+    void parsesTheBenchJsonLineAmidOtherOutput() {
+        String out = "WARNING: Using incubator modules: jdk.incubator.vector\n"
+                + "{\"workload\":\"hmlp\",\"threads\":2,\"steps_per_s\":37.25,\"gflops\":7.1e1,\"ok\":true,\"none\":null,"
+                + "\"list\":[1.5, 2, -3e-1],\"name\":\"a \\\"quoted\\\" word\"}\n";
+        Map<String, Object> m = Json.parse(out);
+        assertEquals("hmlp", m.get("workload"));
+        assertEquals(37.25, ((Number) m.get("steps_per_s")).doubleValue());
+        assertEquals(71.0, ((Number) m.get("gflops")).doubleValue());
+        assertEquals(Boolean.TRUE, m.get("ok"));
+        assertNull(m.get("none"));
+        assertEquals(List.of(1.5, 2.0, -0.3), Json.numbers(m.get("list")));
+        assertEquals("a \"quoted\" word", m.get("name"));
+        assertThrows(IllegalArgumentException.class, () -> Json.parse("no json here"));
+    }
+
+    @Test
+    void medianAndRatioAgainstTargets() {
+        assertEquals(2.0, Compare.median(List.of(3.0, 1.0, 2.0)));
+        assertEquals(2.5, Compare.median(List.of(4.0, 1.0, 2.0, 3.0)));
+        assertTrue(Double.isNaN(Compare.median(List.of())));
+        Compare.Row met = new Compare.Row("W1 hmlp", 1, "steps/s", "PyTorch", List.of(30.0, 33.0, 31.0), List.of(10.0, 11.0, 9.0), 3.0);
+        assertEquals(3.1, met.ratio(), 1e-12);
+        assertTrue(met.meets());
+        Compare.Row missed = new Compare.Row("W2 chunked", 2, "steps/s", "PyTorch", List.of(20.0), List.of(10.0), 2.5);
+        assertFalse(missed.meets());
+        Compare.Row noPeer = new Compare.Row("sgemm 1024x1024x1024", 1, "GFLOP/s", "OpenBLAS", List.of(100.0), List.of(), 0.9);
+        assertFalse(noPeer.meets());
+        assertEquals(0.9, Compare.gemmTarget("1024x1024x1024"));
+        assertEquals(1.2, Compare.gemmTarget("32x26122x256"));
+
+        String md = Compare.toMarkdown(List.of(met, missed, noPeer), "test machine", null);
+        assertTrue(md.contains("| W1 hmlp | 1 | steps/s | 31.0 (30.0-33.0) | 10.0 (9.0-11.0) | PyTorch | 3.10x | 3.0x | yes |"), md);
+        assertTrue(md.contains("| W2 chunked | 2 |") && md.contains("**no**"), md);
+        assertTrue(md.contains("not run") && md.contains("n/a"), md);
+        String json = Compare.toJson(List.of(met, noPeer), "m");
+        Map<String, Object> parsed = Json.parse(json);
+        assertEquals("m", parsed.get("machine"));
+        assertTrue(json.contains("\"met\":true") && json.contains("\"peer_median\":null"), json);
+    }
+}
