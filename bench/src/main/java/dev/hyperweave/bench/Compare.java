@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * targets of the CPU speed issue. Peers: PyTorch (Debian's python3-torch) for W1, W2 and the batched
  * product; OpenBLAS sgemm through FFM for the W3 matrix products.
  */
-@Command(name = "compare", mixinStandardHelpOptions = true,
+@Command(name = "hyperweave bench compare", mixinStandardHelpOptions = true,
         description = {"Run ours and the peers interleaved, in separate processes, and print a table of ratios.",
                 "Peers: PyTorch (apt-get install python3-torch) and OpenBLAS (apt-get install libopenblas0-pthread)."})
 public final class Compare implements Callable<Integer> {
