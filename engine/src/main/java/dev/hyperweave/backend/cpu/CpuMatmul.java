@@ -16,13 +16,14 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Blocks of B (KC x NC) and A (MC x KC) are packed from the tensors' memory segments (any
  * strides; bulk-copy fast paths for unit stride along either dimension, i.e. plain and transposed
- * operands) into per-worker {@code float[]} panels preallocated at construction. A 4x16
- * register-blocked micro-kernel (4 rows x 2 vectors of 8 lanes = 8 accumulators, which fits AVX2's
- * 16 ymm registers) runs over the packed panels and writes C itself, with the epilogue fused:
- * c = act(acc + bias), or c += acc. The C update stays inside the kernel method so that vectors are
- * never passed through a call (C2 would box them).
+ * operands) into per-worker {@code float[]} panels preallocated at construction. A register-blocked
+ * micro-kernel runs over the packed panels: with AVX-512, 8 rows x 2 vectors of 16 lanes (16
+ * accumulators of the 32 zmm registers); with AVX2, 4 rows x 2 vectors of 8 lanes (8 of the 16 ymm
+ * registers; 8 rows would spill). The epilogue is fused: c = act(acc + bias), or c += acc. The
+ * kernel parks its tile in a scratch array and a separate, never-inlined method updates C, so that no
+ * vector crosses a call or a branch merge (C2 boxes them in some compilations otherwise).
  *
- * <p>Edges: A and B panels are zero-padded to 4 rows / 16 columns, so every tile runs the same
+ * <p>Edges: A and B panels are zero-padded to MR rows / NR columns, so every tile runs the same
  * kernel; tiles that are partial, or whose C has a non-unit column stride, or that need a
  * transcendental activation, spill the accumulators to a small scratch array and finish in scalar
  * code that performs the same float operations in the same order as the vector path.
@@ -41,7 +42,11 @@ public final class CpuMatmul {
             FloatVector.SPECIES_PREFERRED.length() >= 16 ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
     private static final int L = SPECIES.length(); // a constant once the class is initialised
     /** Micro-tile rows and columns. */
-    static final int MR = 4, NR = 2 * L;
+    /**
+     * Register tile MR x NR = MR rows x 2 vectors: 8 rows (16 accumulators) with AVX-512's 32 vector
+     * registers, 4 rows (8 accumulators) with AVX2's 16, where 8 rows would spill.
+     */
+    static final int MR = L >= 16 ? 8 : 4, NR = 2 * L;
     /** Cache blocking: depth of a packed block, rows of a packed A block, columns of a packed B block. */
     static final int KC = 256, MC = 128, NC = 4096;
     /** Rows of B packed per pass in the plain-layout B packer. */
@@ -164,7 +169,10 @@ public final class CpuMatmul {
                         long tileBase = (rowBase + (long) (jc + jr) * cS2) * 4;
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
-                            kernel(pa, ir * kc, pb, jr * kc, kc,
+                            if (MR == 8) kernel8(pa, ir * kc, pb, jr * kc, kc,
+                                    cSeg, tileBase + ir * cRowBytes, cRowBytes, cColBytes, mr, nr,
+                                    load, finish, useBias ? bb : null, jr, mode, act, sc);
+                            else kernel4(pa, ir * kc, pb, jr * kc, kc,
                                     cSeg, tileBase + ir * cRowBytes, cRowBytes, cColBytes, mr, nr,
                                     load, finish, useBias ? bb : null, jr, mode, act, sc);
                         }
@@ -274,10 +282,7 @@ public final class CpuMatmul {
                 for (int r = rows; r < MR; r++) java.util.Arrays.fill(buf, r * KC, r * KC + kc, 0f);
                 int dst = q * kc * MR;
                 for (int p = 0; p < kc; p++, dst += MR) {
-                    pa[dst] = buf[p];
-                    pa[dst + 1] = buf[KC + p];
-                    pa[dst + 2] = buf[2 * KC + p];
-                    pa[dst + 3] = buf[3 * KC + p];
+                    for (int r = 0; r < MR; r++) pa[dst + r] = buf[r * KC + p];
                 }
             }
         } else if (aS1 == 1) {
@@ -289,10 +294,7 @@ public final class CpuMatmul {
                 int dst = p * MR;
                 for (int q = 0; q < panels; q++, dst += kc * MR) {
                     int src = q * MR;
-                    pa[dst] = buf[src];
-                    pa[dst + 1] = buf[src + 1];
-                    pa[dst + 2] = buf[src + 2];
-                    pa[dst + 3] = buf[src + 3];
+                    for (int r = 0; r < MR; r++) pa[dst + r] = buf[src + r];
                 }
             }
         } else {
@@ -314,11 +316,80 @@ public final class CpuMatmul {
     // ---- micro-kernel --------------------------------------------------------------------------
 
     /**
-     * One 4x16 tile: acc = A panel @ B panel over kc, then C update. C tile at byte offset cTile,
-     * rows cRow bytes apart, columns cCol bytes apart; only mr x nr of it is written.
+     * One 8 x NR tile (AVX-512): acc = A panel @ B panel over kc, then C update. C tile at byte offset
+     * cTile, rows cRow bytes apart, columns cCol bytes apart; only mr x nr of it is written.
      * load: C += acc (else C = acc). finish: then add bias (if non-null, from bias[bj..]) and apply act.
      */
-    private static void kernel(float[] pa, int ai, float[] pb, int bi, int kc,
+    private static void kernel8(float[] pa, int ai, float[] pb, int bi, int kc,
+                               MemorySegment c, long cTile, long cRow, long cCol, int mr, int nr,
+                               boolean load, boolean finish, float[] bias, int bj, int mode, Activation act,
+                               float[] scratch) {
+        FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
+        FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES);
+        FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES);
+        FloatVector c30 = FloatVector.zero(SPECIES), c31 = FloatVector.zero(SPECIES);
+        FloatVector c40 = FloatVector.zero(SPECIES), c41 = FloatVector.zero(SPECIES);
+        FloatVector c50 = FloatVector.zero(SPECIES), c51 = FloatVector.zero(SPECIES);
+        FloatVector c60 = FloatVector.zero(SPECIES), c61 = FloatVector.zero(SPECIES);
+        FloatVector c70 = FloatVector.zero(SPECIES), c71 = FloatVector.zero(SPECIES);
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, pb, bi);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, pb, bi + L);
+            FloatVector a;
+            a = FloatVector.broadcast(SPECIES, pa[ai + 0]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(SPECIES, pa[ai + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(SPECIES, pa[ai + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(SPECIES, pa[ai + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(SPECIES, pa[ai + 4]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(SPECIES, pa[ai + 5]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+            a = FloatVector.broadcast(SPECIES, pa[ai + 6]);
+            c60 = a.fma(b0, c60);
+            c61 = a.fma(b1, c61);
+            a = FloatVector.broadcast(SPECIES, pa[ai + 7]);
+            c70 = a.fma(b0, c70);
+            c71 = a.fma(b1, c71);
+            ai += MR;
+            bi += NR;
+        }
+        // Park the tile in scratch and update C in a separate method: branches that merge live
+        // FloatVector accumulators make C2 box them in some compilations (a 6x slowdown with allocation).
+        c00.intoArray(scratch, 0 * NR);
+        c01.intoArray(scratch, 0 * NR + L);
+        c10.intoArray(scratch, 1 * NR);
+        c11.intoArray(scratch, 1 * NR + L);
+        c20.intoArray(scratch, 2 * NR);
+        c21.intoArray(scratch, 2 * NR + L);
+        c30.intoArray(scratch, 3 * NR);
+        c31.intoArray(scratch, 3 * NR + L);
+        c40.intoArray(scratch, 4 * NR);
+        c41.intoArray(scratch, 4 * NR + L);
+        c50.intoArray(scratch, 5 * NR);
+        c51.intoArray(scratch, 5 * NR + L);
+        c60.intoArray(scratch, 6 * NR);
+        c61.intoArray(scratch, 6 * NR + L);
+        c70.intoArray(scratch, 7 * NR);
+        c71.intoArray(scratch, 7 * NR + L);
+        if (nr == NR && cCol == 4 && (!finish || mode != MODE_SCALAR)) {
+            storeVector(scratch, c, cTile, cRow, mr, load, finish && bias != null, finish && mode == MODE_RELU, bias, bj);
+        } else {
+            storeScalar(scratch, c, cTile, cRow, cCol, mr, nr, load, finish, bias, bj, act);
+        }
+    }
+
+    /** As {@link #kernel8} with a 4 x NR tile, for AVX2's 16 vector registers. */
+    private static void kernel4(float[] pa, int ai, float[] pb, int bi, int kc,
                                MemorySegment c, long cTile, long cRow, long cCol, int mr, int nr,
                                boolean load, boolean finish, float[] bias, int bj, int mode, Activation act,
                                float[] scratch) {
@@ -329,7 +400,8 @@ public final class CpuMatmul {
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(SPECIES, pb, bi);
             FloatVector b1 = FloatVector.fromArray(SPECIES, pb, bi + L);
-            FloatVector a = FloatVector.broadcast(SPECIES, pa[ai]);
+            FloatVector a;
+            a = FloatVector.broadcast(SPECIES, pa[ai + 0]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);
             a = FloatVector.broadcast(SPECIES, pa[ai + 1]);
@@ -346,10 +418,10 @@ public final class CpuMatmul {
         }
         // Park the tile in scratch and update C in a separate method: branches that merge live
         // FloatVector accumulators make C2 box them in some compilations (a 6x slowdown with allocation).
-        c00.intoArray(scratch, 0);
-        c01.intoArray(scratch, L);
-        c10.intoArray(scratch, NR);
-        c11.intoArray(scratch, NR + L);
+        c00.intoArray(scratch, 0 * NR);
+        c01.intoArray(scratch, 0 * NR + L);
+        c10.intoArray(scratch, 1 * NR);
+        c11.intoArray(scratch, 1 * NR + L);
         c20.intoArray(scratch, 2 * NR);
         c21.intoArray(scratch, 2 * NR + L);
         c30.intoArray(scratch, 3 * NR);
@@ -375,6 +447,7 @@ public final class CpuMatmul {
         FloatVector zero = FloatVector.zero(SPECIES);
         FloatVector v0, v1;
         long o = cTile;
+        // Unrolled on purpose (one block per tile row): it keeps this method past C2's inlining size.
         v0 = FloatVector.fromArray(SPECIES, acc, 0 * NR);
         v1 = FloatVector.fromArray(SPECIES, acc, 0 * NR + L);
         if (load) {
@@ -433,6 +506,82 @@ public final class CpuMatmul {
         if (mr > 3) {
             v0 = FloatVector.fromArray(SPECIES, acc, 3 * NR);
             v1 = FloatVector.fromArray(SPECIES, acc, 3 * NR + L);
+            if (load) {
+                v0 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(v0);
+                v1 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(v1);
+            }
+            if (addBias) {
+                v0 = v0.add(bias0);
+                v1 = v1.add(bias1);
+            }
+            if (relu) {
+                v0 = zero.blend(v0, v0.compare(VectorOperators.GT, 0f));
+                v1 = zero.blend(v1, v1.compare(VectorOperators.GT, 0f));
+            }
+            v0.intoMemorySegment(c, o, ORDER);
+            v1.intoMemorySegment(c, o + 4 * L, ORDER);
+            o += cRow;
+        }
+        if (mr > 4) {
+            v0 = FloatVector.fromArray(SPECIES, acc, 4 * NR);
+            v1 = FloatVector.fromArray(SPECIES, acc, 4 * NR + L);
+            if (load) {
+                v0 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(v0);
+                v1 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(v1);
+            }
+            if (addBias) {
+                v0 = v0.add(bias0);
+                v1 = v1.add(bias1);
+            }
+            if (relu) {
+                v0 = zero.blend(v0, v0.compare(VectorOperators.GT, 0f));
+                v1 = zero.blend(v1, v1.compare(VectorOperators.GT, 0f));
+            }
+            v0.intoMemorySegment(c, o, ORDER);
+            v1.intoMemorySegment(c, o + 4 * L, ORDER);
+            o += cRow;
+        }
+        if (mr > 5) {
+            v0 = FloatVector.fromArray(SPECIES, acc, 5 * NR);
+            v1 = FloatVector.fromArray(SPECIES, acc, 5 * NR + L);
+            if (load) {
+                v0 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(v0);
+                v1 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(v1);
+            }
+            if (addBias) {
+                v0 = v0.add(bias0);
+                v1 = v1.add(bias1);
+            }
+            if (relu) {
+                v0 = zero.blend(v0, v0.compare(VectorOperators.GT, 0f));
+                v1 = zero.blend(v1, v1.compare(VectorOperators.GT, 0f));
+            }
+            v0.intoMemorySegment(c, o, ORDER);
+            v1.intoMemorySegment(c, o + 4 * L, ORDER);
+            o += cRow;
+        }
+        if (mr > 6) {
+            v0 = FloatVector.fromArray(SPECIES, acc, 6 * NR);
+            v1 = FloatVector.fromArray(SPECIES, acc, 6 * NR + L);
+            if (load) {
+                v0 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(v0);
+                v1 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(v1);
+            }
+            if (addBias) {
+                v0 = v0.add(bias0);
+                v1 = v1.add(bias1);
+            }
+            if (relu) {
+                v0 = zero.blend(v0, v0.compare(VectorOperators.GT, 0f));
+                v1 = zero.blend(v1, v1.compare(VectorOperators.GT, 0f));
+            }
+            v0.intoMemorySegment(c, o, ORDER);
+            v1.intoMemorySegment(c, o + 4 * L, ORDER);
+            o += cRow;
+        }
+        if (mr > 7) {
+            v0 = FloatVector.fromArray(SPECIES, acc, 7 * NR);
+            v1 = FloatVector.fromArray(SPECIES, acc, 7 * NR + L);
             if (load) {
                 v0 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(v0);
                 v1 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(v1);
