@@ -124,7 +124,11 @@ public final class Compare implements Callable<Integer> {
         String machine = Machine.describe();
         if (json) System.out.println(toJson(table, machine));
         else System.out.print(toText(table, machine));
-        if (markdown != null) Files.writeString(markdown, toMarkdown(table, machine, chart), StandardCharsets.UTF_8);
+        if (markdown != null) {
+            String how = String.format(Locale.ROOT, "--rounds %d --threads %s --steps %d --warmup %d", rounds,
+                    Arrays.stream(threads).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(",")), steps, warmup);
+            Files.writeString(markdown, toMarkdown(table, machine, how, chart), StandardCharsets.UTF_8);
+        }
         if (chart != null) peers.chart(toJson(table, machine), chart);
         return 0;
     }
@@ -180,9 +184,10 @@ public final class Compare implements Callable<Integer> {
         return sb.toString();
     }
 
-    static String toMarkdown(List<Row> rows, String machine, Path chart) {
+    static String toMarkdown(List<Row> rows, String machine, String how, Path chart) {
         StringBuilder sb = new StringBuilder();
-        sb.append("# Benchmarks\n\nProduced by `./hyperweave bench compare --markdown docs/BENCHMARKS.md --chart docs/benchmarks.png`")
+        sb.append("# Benchmarks\n\nProduced by `./hyperweave bench compare ").append(how)
+                .append(" --markdown docs/BENCHMARKS.md --chart docs/benchmarks.png`")
                 .append(" (ours and the peers interleaved, each run in its own process; medians over the rounds, min-max in brackets).\n\n");
         sb.append("Machine: ").append(machine).append("\n\n");
         sb.append("| what | threads | unit | ours | peer value | peer | ratio | target | met |\n|---|---|---|---|---|---|---|---|---|\n");

@@ -41,10 +41,11 @@ class CompareTest {
         assertEquals(0.9, Compare.gemmTarget("1024x1024x1024"));
         assertEquals(1.2, Compare.gemmTarget("32x26122x256"));
 
-        String md = Compare.toMarkdown(List.of(met, missed, noPeer), "test machine", null);
+        String md = Compare.toMarkdown(List.of(met, missed, noPeer), "test machine", "--rounds 3", null);
         assertTrue(md.contains("| W1 hmlp | 1 | steps/s | 31.0 (30.0-33.0) | 10.0 (9.0-11.0) | PyTorch | 3.10x | 3.0x | yes |"), md);
         assertTrue(md.contains("| W2 chunked | 2 |") && md.contains("**no**"), md);
         assertTrue(md.contains("not run") && md.contains("n/a"), md);
+        assertTrue(md.contains("bench compare --rounds 3 --markdown"), md);
         String json = Compare.toJson(List.of(met, noPeer), "m");
         Map<String, Object> parsed = Json.parse(json);
         assertEquals("m", parsed.get("machine"));
