@@ -169,12 +169,17 @@ public final class CpuMatmul {
                         long tileBase = (rowBase + (long) (jc + jr) * cS2) * 4;
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
-                            if (MR == 8) kernel8(pa, ir * kc, pb, jr * kc, kc,
-                                    cSeg, tileBase + ir * cRowBytes, cRowBytes, cColBytes, mr, nr,
-                                    load, finish, useBias ? bb : null, jr, mode, act, sc);
-                            else kernel4(pa, ir * kc, pb, jr * kc, kc,
-                                    cSeg, tileBase + ir * cRowBytes, cRowBytes, cColBytes, mr, nr,
-                                    load, finish, useBias ? bb : null, jr, mode, act, sc);
+                            if (MR == 8) kernel8(pa, ir * kc, pb, jr * kc, kc, sc);
+                            else kernel4(pa, ir * kc, pb, jr * kc, kc, sc);
+                            long cTile = tileBase + ir * cRowBytes;
+                            if (nr == NR && cColBytes == 4 && (!finish || mode != MODE_SCALAR)) {
+                                boolean addBias = finish && useBias, relu = finish && mode == MODE_RELU;
+                                for (int r = 0; r < mr; r++) {
+                                    storeRow(sc, r * NR, cSeg, cTile + r * cRowBytes, load, addBias, relu, bb, jr);
+                                }
+                            } else {
+                                storeScalar(sc, cSeg, cTile, cRowBytes, cColBytes, mr, nr, load, finish, useBias ? bb : null, jr, act);
+                            }
                         }
                     }
                 }
@@ -320,10 +325,7 @@ public final class CpuMatmul {
      * cTile, rows cRow bytes apart, columns cCol bytes apart; only mr x nr of it is written.
      * load: C += acc (else C = acc). finish: then add bias (if non-null, from bias[bj..]) and apply act.
      */
-    private static void kernel8(float[] pa, int ai, float[] pb, int bi, int kc,
-                               MemorySegment c, long cTile, long cRow, long cCol, int mr, int nr,
-                               boolean load, boolean finish, float[] bias, int bj, int mode, Activation act,
-                               float[] scratch) {
+    private static void kernel8(float[] pa, int ai, float[] pb, int bi, int kc, float[] scratch) {
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
         FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES);
         FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES);
@@ -363,8 +365,8 @@ public final class CpuMatmul {
             ai += MR;
             bi += NR;
         }
-        // Park the tile in scratch and update C in a separate method: branches that merge live
-        // FloatVector accumulators make C2 box them in some compilations (a 6x slowdown with allocation).
+        // Park the tile; block() updates C. Branches that merge live accumulators, or a C update
+        // compiled into this method, made C2 box them in some compilations (allocation, 6x slower).
         c00.intoArray(scratch, 0 * NR);
         c01.intoArray(scratch, 0 * NR + L);
         c10.intoArray(scratch, 1 * NR);
@@ -381,18 +383,10 @@ public final class CpuMatmul {
         c61.intoArray(scratch, 6 * NR + L);
         c70.intoArray(scratch, 7 * NR);
         c71.intoArray(scratch, 7 * NR + L);
-        if (nr == NR && cCol == 4 && (!finish || mode != MODE_SCALAR)) {
-            storeVector(scratch, c, cTile, cRow, mr, load, finish && bias != null, finish && mode == MODE_RELU, bias, bj);
-        } else {
-            storeScalar(scratch, c, cTile, cRow, cCol, mr, nr, load, finish, bias, bj, act);
-        }
     }
 
     /** As {@link #kernel8} with a 4 x NR tile, for AVX2's 16 vector registers. */
-    private static void kernel4(float[] pa, int ai, float[] pb, int bi, int kc,
-                               MemorySegment c, long cTile, long cRow, long cCol, int mr, int nr,
-                               boolean load, boolean finish, float[] bias, int bj, int mode, Activation act,
-                               float[] scratch) {
+    private static void kernel4(float[] pa, int ai, float[] pb, int bi, int kc, float[] scratch) {
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
         FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES);
         FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES);
@@ -416,8 +410,8 @@ public final class CpuMatmul {
             ai += MR;
             bi += NR;
         }
-        // Park the tile in scratch and update C in a separate method: branches that merge live
-        // FloatVector accumulators make C2 box them in some compilations (a 6x slowdown with allocation).
+        // Park the tile; block() updates C. Branches that merge live accumulators, or a C update
+        // compiled into this method, made C2 box them in some compilations (allocation, 6x slower).
         c00.intoArray(scratch, 0 * NR);
         c01.intoArray(scratch, 0 * NR + L);
         c10.intoArray(scratch, 1 * NR);
@@ -426,178 +420,33 @@ public final class CpuMatmul {
         c21.intoArray(scratch, 2 * NR + L);
         c30.intoArray(scratch, 3 * NR);
         c31.intoArray(scratch, 3 * NR + L);
-        if (nr == NR && cCol == 4 && (!finish || mode != MODE_SCALAR)) {
-            storeVector(scratch, c, cTile, cRow, mr, load, finish && bias != null, finish && mode == MODE_RELU, bias, bj);
-        } else {
-            storeScalar(scratch, c, cTile, cRow, cCol, mr, nr, load, finish, bias, bj, act);
-        }
     }
 
     /**
-     * The vector C update of a full-width tile with unit column stride: C (+)= acc, then bias, then relu.
-     * Kept out of the micro-kernel and unrolled past C2's inlining size on purpose: inlined into the
-     * kernel's compilation, these vector ops were intermittently not intrinsified (allocation per op
-     * and a 6x slowdown); compiled on its own it is reliable.
+     * The vector C update of one row of a full-width tile with unit column stride: C (+)= acc, then
+     * bias, then relu. Small on purpose, and called from block(), not from the micro-kernel: compile
+     * units holding many vector ops (the kernel plus an unrolled update) were intermittently not
+     * intrinsified by C2, allocating on every op and running several times slower.
      */
-    private static void storeVector(float[] acc, MemorySegment c, long cTile, long cRow, int mr,
-                                    boolean load, boolean addBias, boolean relu, float[] bias, int bj) {
-        // Never null, even without a bias: a FloatVector that is null on some path gets boxed.
-        FloatVector bias0 = addBias ? FloatVector.fromArray(SPECIES, bias, bj) : FloatVector.zero(SPECIES);
-        FloatVector bias1 = addBias ? FloatVector.fromArray(SPECIES, bias, bj + L) : FloatVector.zero(SPECIES);
-        FloatVector zero = FloatVector.zero(SPECIES);
-        FloatVector v0, v1;
-        long o = cTile;
-        // Unrolled on purpose (one block per tile row): it keeps this method past C2's inlining size.
-        v0 = FloatVector.fromArray(SPECIES, acc, 0 * NR);
-        v1 = FloatVector.fromArray(SPECIES, acc, 0 * NR + L);
+    private static void storeRow(float[] acc, int at, MemorySegment c, long o, boolean load, boolean addBias, boolean relu,
+                                 float[] bias, int bj) {
+        FloatVector v0 = FloatVector.fromArray(SPECIES, acc, at);
+        FloatVector v1 = FloatVector.fromArray(SPECIES, acc, at + L);
         if (load) {
             v0 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(v0);
             v1 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(v1);
         }
         if (addBias) {
-            v0 = v0.add(bias0);
-            v1 = v1.add(bias1);
+            v0 = v0.add(FloatVector.fromArray(SPECIES, bias, bj));
+            v1 = v1.add(FloatVector.fromArray(SPECIES, bias, bj + L));
         }
         if (relu) {
-            v0 = zero.blend(v0, v0.compare(VectorOperators.GT, 0f));
-            v1 = zero.blend(v1, v1.compare(VectorOperators.GT, 0f));
+            // v > 0 ? v : +0, as the scalar path: NaN and -0 become +0.
+            v0 = FloatVector.zero(SPECIES).blend(v0, v0.compare(VectorOperators.GT, 0f));
+            v1 = FloatVector.zero(SPECIES).blend(v1, v1.compare(VectorOperators.GT, 0f));
         }
         v0.intoMemorySegment(c, o, ORDER);
         v1.intoMemorySegment(c, o + 4 * L, ORDER);
-        o += cRow;
-        if (mr > 1) {
-            v0 = FloatVector.fromArray(SPECIES, acc, 1 * NR);
-            v1 = FloatVector.fromArray(SPECIES, acc, 1 * NR + L);
-            if (load) {
-                v0 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(v0);
-                v1 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(v1);
-            }
-            if (addBias) {
-                v0 = v0.add(bias0);
-                v1 = v1.add(bias1);
-            }
-            if (relu) {
-                v0 = zero.blend(v0, v0.compare(VectorOperators.GT, 0f));
-                v1 = zero.blend(v1, v1.compare(VectorOperators.GT, 0f));
-            }
-            v0.intoMemorySegment(c, o, ORDER);
-            v1.intoMemorySegment(c, o + 4 * L, ORDER);
-            o += cRow;
-        }
-        if (mr > 2) {
-            v0 = FloatVector.fromArray(SPECIES, acc, 2 * NR);
-            v1 = FloatVector.fromArray(SPECIES, acc, 2 * NR + L);
-            if (load) {
-                v0 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(v0);
-                v1 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(v1);
-            }
-            if (addBias) {
-                v0 = v0.add(bias0);
-                v1 = v1.add(bias1);
-            }
-            if (relu) {
-                v0 = zero.blend(v0, v0.compare(VectorOperators.GT, 0f));
-                v1 = zero.blend(v1, v1.compare(VectorOperators.GT, 0f));
-            }
-            v0.intoMemorySegment(c, o, ORDER);
-            v1.intoMemorySegment(c, o + 4 * L, ORDER);
-            o += cRow;
-        }
-        if (mr > 3) {
-            v0 = FloatVector.fromArray(SPECIES, acc, 3 * NR);
-            v1 = FloatVector.fromArray(SPECIES, acc, 3 * NR + L);
-            if (load) {
-                v0 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(v0);
-                v1 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(v1);
-            }
-            if (addBias) {
-                v0 = v0.add(bias0);
-                v1 = v1.add(bias1);
-            }
-            if (relu) {
-                v0 = zero.blend(v0, v0.compare(VectorOperators.GT, 0f));
-                v1 = zero.blend(v1, v1.compare(VectorOperators.GT, 0f));
-            }
-            v0.intoMemorySegment(c, o, ORDER);
-            v1.intoMemorySegment(c, o + 4 * L, ORDER);
-            o += cRow;
-        }
-        if (mr > 4) {
-            v0 = FloatVector.fromArray(SPECIES, acc, 4 * NR);
-            v1 = FloatVector.fromArray(SPECIES, acc, 4 * NR + L);
-            if (load) {
-                v0 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(v0);
-                v1 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(v1);
-            }
-            if (addBias) {
-                v0 = v0.add(bias0);
-                v1 = v1.add(bias1);
-            }
-            if (relu) {
-                v0 = zero.blend(v0, v0.compare(VectorOperators.GT, 0f));
-                v1 = zero.blend(v1, v1.compare(VectorOperators.GT, 0f));
-            }
-            v0.intoMemorySegment(c, o, ORDER);
-            v1.intoMemorySegment(c, o + 4 * L, ORDER);
-            o += cRow;
-        }
-        if (mr > 5) {
-            v0 = FloatVector.fromArray(SPECIES, acc, 5 * NR);
-            v1 = FloatVector.fromArray(SPECIES, acc, 5 * NR + L);
-            if (load) {
-                v0 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(v0);
-                v1 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(v1);
-            }
-            if (addBias) {
-                v0 = v0.add(bias0);
-                v1 = v1.add(bias1);
-            }
-            if (relu) {
-                v0 = zero.blend(v0, v0.compare(VectorOperators.GT, 0f));
-                v1 = zero.blend(v1, v1.compare(VectorOperators.GT, 0f));
-            }
-            v0.intoMemorySegment(c, o, ORDER);
-            v1.intoMemorySegment(c, o + 4 * L, ORDER);
-            o += cRow;
-        }
-        if (mr > 6) {
-            v0 = FloatVector.fromArray(SPECIES, acc, 6 * NR);
-            v1 = FloatVector.fromArray(SPECIES, acc, 6 * NR + L);
-            if (load) {
-                v0 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(v0);
-                v1 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(v1);
-            }
-            if (addBias) {
-                v0 = v0.add(bias0);
-                v1 = v1.add(bias1);
-            }
-            if (relu) {
-                v0 = zero.blend(v0, v0.compare(VectorOperators.GT, 0f));
-                v1 = zero.blend(v1, v1.compare(VectorOperators.GT, 0f));
-            }
-            v0.intoMemorySegment(c, o, ORDER);
-            v1.intoMemorySegment(c, o + 4 * L, ORDER);
-            o += cRow;
-        }
-        if (mr > 7) {
-            v0 = FloatVector.fromArray(SPECIES, acc, 7 * NR);
-            v1 = FloatVector.fromArray(SPECIES, acc, 7 * NR + L);
-            if (load) {
-                v0 = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER).add(v0);
-                v1 = FloatVector.fromMemorySegment(SPECIES, c, o + 4 * L, ORDER).add(v1);
-            }
-            if (addBias) {
-                v0 = v0.add(bias0);
-                v1 = v1.add(bias1);
-            }
-            if (relu) {
-                v0 = zero.blend(v0, v0.compare(VectorOperators.GT, 0f));
-                v1 = zero.blend(v1, v1.compare(VectorOperators.GT, 0f));
-            }
-            v0.intoMemorySegment(c, o, ORDER);
-            v1.intoMemorySegment(c, o + 4 * L, ORDER);
-            o += cRow;
-        }
     }
 
     /** The scalar C update: the same float operations, in the same order, as the vector path. */
