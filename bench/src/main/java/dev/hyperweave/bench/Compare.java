@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code ./hyperweave bench compare}: runs our workloads and the peers interleaved, each run in a
@@ -212,5 +211,4 @@ public final class Compare implements Callable<Integer> {
         return sb.append("]}").toString();
     }
 
-    static long secondsSince(long t0) { return TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0); }
 }

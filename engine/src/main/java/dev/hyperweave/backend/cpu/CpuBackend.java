@@ -818,8 +818,8 @@ public final class CpuBackend implements Backend {
         poly = madd(poly, r, 1.6666665459E-1f);
         poly = madd(poly, r, 5.0000001201E-1f);
         FloatVector y = poly.mul(r.mul(r)).add(r).add(1f);
-        IntVector bits = (IntVector) t.reinterpretAsInts();
-        FloatVector scale = (FloatVector) bits.sub(MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        IntVector bits = t.reinterpretAsInts();
+        FloatVector scale = bits.sub(MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         return y.mul(scale);
     }
 

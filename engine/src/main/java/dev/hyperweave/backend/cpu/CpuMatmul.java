@@ -41,7 +41,6 @@ public final class CpuMatmul {
     static final VectorSpecies<Float> SPECIES =
             FloatVector.SPECIES_PREFERRED.length() >= 16 ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
     private static final int L = SPECIES.length(); // a constant once the class is initialised
-    /** Micro-tile rows and columns. */
     /**
      * Register tile MR x NR = MR rows x 2 vectors: 8 rows (16 accumulators) with AVX-512's 32 vector
      * registers, 4 rows (8 accumulators) with AVX2's 16, where 8 rows would spill.
