@@ -8,7 +8,7 @@ import java.io.PrintWriter;
 /** The {@code hyperweave} command line. */
 @Command(name = "hyperweave", mixinStandardHelpOptions = true, version = "hyperweave 0.1.0",
         description = "A Java engine for hypernetworks: train, benchmark, inspect.",
-        subcommands = {DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, BenchCommand.class, DevicesCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -69,4 +69,22 @@ class CliTest {
             assertTrue(line.contains(key), key + " missing in " + line);
         }
     }
+
+    @Test
+    void devicesListsTheCpuAndEachCudaDeviceOrWhyNone() {
+        Run r = run("devices");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().split("\n");
+        assertTrue(lines[0].matches("cpu: \\d+ cores, .*Vector API preferred species \\d+-bit.*"), lines[0]);
+        dev.hyperweave.cuda.DriverProbe probe = dev.hyperweave.cuda.Cuda.probe();
+        if (probe.available()) {
+            assertTrue(lines[1].startsWith("cuda: driver API "), r.out());
+            assertEquals(2 + probe.deviceCount(), lines.length, r.out());
+            assertTrue(lines[2].startsWith("  cuda:0 "), r.out());
+        } else {
+            // This JVM never loads the stand-in: on a machine without a driver the reason is printed.
+            assertEquals("cuda: none: " + probe.problem(), lines[1]);
+            assertTrue(probe.problem().contains("libcuda.so.1"), probe.problem());
+        }
+    }
 }

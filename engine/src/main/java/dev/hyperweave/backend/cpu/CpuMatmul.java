@@ -38,7 +38,7 @@ import jdk.incubator.vector.VectorSpecies;
 public final class CpuMatmul {
 
     /** 512-bit vectors where the CPU has them (AVX-512: twice the work per FMA), else 256-bit. */
-    static final VectorSpecies<Float> SPECIES =
+    public static final VectorSpecies<Float> SPECIES =
             FloatVector.SPECIES_PREFERRED.length() >= 16 ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
     private static final int L = SPECIES.length(); // a constant once the class is initialised
     /**
