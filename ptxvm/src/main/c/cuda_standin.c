@@ -172,6 +172,18 @@ EXPORT int ptxvm_find_allocation(uint64_t address, uint64_t *base, uint64_t *siz
     return i >= 0;
 }
 
+/* Copies up to max live allocations into bases/sizes; returns how many there are in all. */
+EXPORT int64_t ptxvm_allocations(uint64_t *bases, uint64_t *sizes, int64_t max) {
+    pthread_mutex_lock(&lock);
+    int64_t n = (int64_t) alloc_count;
+    for (int64_t i = 0; i < n && i < max; i++) {
+        bases[i] = allocs[i].base;
+        sizes[i] = allocs[i].size;
+    }
+    pthread_mutex_unlock(&lock);
+    return n;
+}
+
 /* ---- errors --------------------------------------------------------------------------------- */
 
 static const struct { CUresult code; const char *name, *text; } errors[] = {

@@ -33,7 +33,7 @@ public final class StandinDriver {
 
     private static SymbolLookup lookup;
     private static MethodHandle registerHandle, failNextAllocHandle, failNextLaunchHandle, setVersionHandle, resetFaultsHandle,
-            liveAllocationsHandle, liveBytesHandle, lastDetailHandle;
+            liveAllocationsHandle, liveBytesHandle, lastDetailHandle, allocationsHandle;
 
     /** The built stand-in library. */
     public static Path library() {
@@ -77,7 +77,29 @@ public final class StandinDriver {
         liveAllocationsHandle = linker.downcallHandle(l.findOrThrow("ptxvm_live_allocations"), FunctionDescriptor.of(LONG));
         liveBytesHandle = linker.downcallHandle(l.findOrThrow("ptxvm_live_bytes"), FunctionDescriptor.of(LONG));
         lastDetailHandle = linker.downcallHandle(l.findOrThrow("ptxvm_last_detail"), FunctionDescriptor.of(ADDR));
+        allocationsHandle = linker.downcallHandle(l.findOrThrow("ptxvm_allocations"), FunctionDescriptor.of(LONG, ADDR, ADDR, LONG));
         lookup = l;
+    }
+
+    /** Whether install() has run in this process. */
+    public static synchronized boolean installed() {
+        return lookup != null;
+    }
+
+    /** The live allocations as {bases, sizes}. */
+    static synchronized long[][] allocations() {
+        install();
+        try (Arena arena = Arena.ofConfined()) {
+            int cap = 64;
+            while (true) {
+                MemorySegment bases = arena.allocate(LONG, cap), sizes = arena.allocate(LONG, cap);
+                long n = (long) invoke(allocationsHandle, bases, sizes, (long) cap);
+                if (n <= cap) {
+                    return new long[][] {bases.asSlice(0, n * 8).toArray(LONG), sizes.asSlice(0, n * 8).toArray(LONG)};
+                }
+                cap = (int) n * 2;
+            }
+        }
     }
 
     // ---- the kernel runner ---------------------------------------------------------------------
