@@ -158,7 +158,7 @@ final class Executor {
                 }
             }
         }
-        count(in);
+        for (int i = Integer.bitCount(members); i > 0; i--) count(in); // counted per thread, as every instruction
         switch (in.op) {
             case SHFL -> shfl(in, t0, t1, members);
             case VOTE -> vote(in, t0, t1, members);

@@ -169,7 +169,10 @@ final class PtxParser {
         String t = s.text().replace(".visible", "").replace(".extern", "").trim();
         if (t.startsWith(".shared")) {
             VarDecl d = varDecl(t.substring(7), s.line());
-            if (d.unsized()) throw error(s.line(), "module-scope dynamic .shared is not supported: " + s.text());
+            if (d.unsized()) { // dynamic shared memory: placed after each kernel's static shared memory
+                moduleDynamicShared.add(d);
+                return;
+            }
             PtxModule.Symbol sym = new PtxModule.Symbol(d.name(), Space.SHARED, d.size(), d.align());
             moduleSharedBytes = align(moduleSharedBytes, d.align());
             sym.offset = moduleSharedBytes;
@@ -187,6 +190,7 @@ final class PtxParser {
     }
 
     private final Map<String, PtxModule.Symbol> globalSymbols = new HashMap<>();
+    private final List<VarDecl> moduleDynamicShared = new ArrayList<>();
 
     private static long align(long v, int a) {
         return a <= 1 ? v : (v + a - 1) / a * a;
@@ -231,6 +235,12 @@ final class PtxParser {
         boolean dynamic = false;
         List<Stmt> body = new ArrayList<>();
         List<PtxModule.Symbol> dynamicSyms = new ArrayList<>();
+        for (VarDecl d : moduleDynamicShared) {
+            PtxModule.Symbol sym = new PtxModule.Symbol(d.name(), Space.SHARED, 0, d.align());
+            dynamicSyms.add(sym);
+            symbols.put(d.name(), sym);
+            dynamic = true;
+        }
         for (; i < st.size(); i++) {
             Stmt s = st.get(i);
             String t = s.text();

@@ -136,14 +136,15 @@ public final class PtxVm implements KernelRunner, AutoCloseable {
 
     /** Loads {@code ptx}, runs {@code kernel} once over the grid, unloads; see the class comment for args. */
     public LaunchStats run(String ptx, String kernel, int[] grid, int[] block, Object... args) {
-        return run(ptx, kernel, grid, block, 0, args);
+        return runWithDynamicShared(ptx, kernel, grid, block, 0, args);
     }
 
     /**
      * As {@link #run(String, String, int[], int[], Object...)} with dynamic shared memory. Arguments
      * in .param order: a Buffer passes its address (.u64), Integer 4 bytes, Long 8, Float, Double.
      */
-    public synchronized LaunchStats run(String ptx, String kernel, int[] grid, int[] block, int dynamicSharedBytes, Object... args) {
+    public synchronized LaunchStats runWithDynamicShared(String ptx, String kernel, int[] grid, int[] block, int dynamicSharedBytes,
+                                                         Object... args) {
         long module = loadModule(ptx);
         try {
             PtxModule.Kernel k = kernel(function(module, kernel));
