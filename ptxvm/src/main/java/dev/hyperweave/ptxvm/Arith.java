@@ -12,6 +12,10 @@ import java.math.MathContext;
 final class Arith {
     private Arith() {}
 
+    /** PTX's canonical NaNs, which min and max return. */
+    private static final float CANONICAL_NAN32 = Float.intBitsToFloat(0x7fffffff);
+    private static final long CANONICAL_NAN64 = 0x7fffffffffffffffL;
+
     private static float f32(long bits) {
         return Float.intBitsToFloat((int) bits);
     }
@@ -203,7 +207,7 @@ final class Arith {
     private static float minMax(Insn in, float a, float b) {
         boolean min = in.op == Insn.Op.MIN;
         if (Float.isNaN(a) || Float.isNaN(b)) {
-            if ("nan".equals(in.mode) || (Float.isNaN(a) && Float.isNaN(b))) return Float.NaN;
+            if ("nan".equals(in.mode) || (Float.isNaN(a) && Float.isNaN(b))) return CANONICAL_NAN32;
             return Float.isNaN(a) ? b : a;
         }
         float r = min ? Math.min(a, b) : Math.max(a, b); // -0 < +0, as PTX orders them
@@ -215,7 +219,7 @@ final class Arith {
         if (in.op == Insn.Op.MIN || in.op == Insn.Op.MAX) {
             boolean min = in.op == Insn.Op.MIN;
             if (Double.isNaN(a) || Double.isNaN(b)) {
-                if ("nan".equals(in.mode) || (Double.isNaN(a) && Double.isNaN(b))) return bits(Double.NaN);
+                if ("nan".equals(in.mode) || (Double.isNaN(a) && Double.isNaN(b))) return CANONICAL_NAN64;
                 return bits(Double.isNaN(a) ? b : a);
             }
             return bits(min ? Math.min(a, b) : Math.max(a, b));
