@@ -29,8 +29,19 @@ public final class PtxVm implements KernelRunner, AutoCloseable {
     private final Map<Long, PtxModule> modules = new HashMap<>();
     private final Map<Long, PtxModule.Kernel> functions = new HashMap<>();
     private final List<Buffer> buffers = new ArrayList<>();
+    private final long budget;
     private long nextId = 1;
     private LaunchStats last;
+
+    public PtxVm() {
+        this(DEFAULT_BUDGET);
+    }
+
+    /** A VM that stops a launch after {@code budget} executed instructions. */
+    public PtxVm(long budget) {
+        if (budget < 1) throw new IllegalArgumentException("instruction budget must be positive, got " + budget);
+        this.budget = budget;
+    }
 
     /** Host memory the VM treats as a live global allocation. */
     public final class Buffer {
@@ -185,7 +196,7 @@ public final class PtxVm implements KernelRunner, AutoCloseable {
         for (int v : block) if (v < 1) throw new IllegalArgumentException("block extents must be >= 1: " + Arrays.toString(block));
         if (threads > 1024) throw new IllegalArgumentException("a block of " + threads + " threads (the limit is 1024)");
         if (dynamicShared < 0) throw new IllegalArgumentException("negative dynamic shared memory: " + dynamicShared);
-        return new Executor(k, grid, block, dynamicShared, params, globalMemory(), arena, DEFAULT_BUDGET).run();
+        return new Executor(k, grid, block, dynamicShared, params, globalMemory(), arena, budget).run();
     }
 
     /** The VM's own buffers, every loaded module's .global variables and, if installed, the stand-in's allocations. */
