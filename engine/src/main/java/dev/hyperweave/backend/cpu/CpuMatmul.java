@@ -71,7 +71,7 @@ public final class CpuMatmul {
         int w = pool.threads();
         packA = new float[w][MC * KC];
         packB = new float[w][KC * NC];
-        tmp = new float[w][Math.max(MR * KC, Math.max(KC, MC))];
+        tmp = new float[w][Math.max(16 * KC, MC)];
         biasBuf = new float[w][NC];
         scratch = new float[w][MR * NR];
     }
@@ -242,9 +242,17 @@ public final class CpuMatmul {
                 }
             }
         } else if (bS1 == 1) {
-            // Columns contiguous (transposed B): copy each column through tmp.
+            // Columns contiguous (transposed B): copy columns through tmp; 16 at a time transposed in
+            // registers where there is AVX-512, else one at a time with scalar stores.
             float[] col = tmp[w];
-            for (int j = 0; j < nc; j++) {
+            int j = 0;
+            if (PanelTranspose.AVAILABLE) {
+                for (; j + 16 <= full * NR; j += 16) {
+                    for (int c = 0; c < 16; c++) MemorySegment.copy(bSeg, F, (base + (j + c) * bS2) * 4, col, c * KC, kc);
+                    PanelTranspose.rows16(col, KC, pb, (j / NR) * panelSize + (j % NR), NR, kc);
+                }
+            }
+            for (; j < nc; j++) {
                 MemorySegment.copy(bSeg, F, (base + j * bS2) * 4, col, 0, kc);
                 int dst = (j / NR) * panelSize + (j % NR);
                 for (int p = 0; p < kc; p++) pb[dst + p * NR] = col[p];
@@ -285,8 +293,12 @@ public final class CpuMatmul {
                 }
                 for (int r = rows; r < MR; r++) java.util.Arrays.fill(buf, r * KC, r * KC + kc, 0f);
                 int dst = q * kc * MR;
-                for (int p = 0; p < kc; p++, dst += MR) {
-                    for (int r = 0; r < MR; r++) pa[dst + r] = buf[r * KC + p];
+                if (PanelTranspose.AVAILABLE) {
+                    PanelTranspose.rows8(buf, KC, pa, dst, kc);
+                } else {
+                    for (int p = 0; p < kc; p++, dst += MR) {
+                        for (int r = 0; r < MR; r++) pa[dst + r] = buf[r * KC + p];
+                    }
                 }
             }
         } else if (aS1 == 1) {
