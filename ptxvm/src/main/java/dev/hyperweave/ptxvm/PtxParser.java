@@ -682,27 +682,41 @@ final class PtxParser {
     /** Operand counts and required types, so the executor can trust its input. */
     private static void check(Insn in, int line) {
         int n = in.ops.length;
-        int want = switch (in.op) {
-            case RET, EXIT -> 0;
-            case BRA -> 1;
-            case MEMBAR -> 0;
-            case BAR -> -1;
-            case ACTIVEMASK, CVTA, MOV, LD, ST, CVT, ABS, NEG, NOT, CNOT, POPC, CLZ, BREV, BFIND, RCP, SQRT, RSQRT, EX2, LG2,
-                 SIN, COS, TANH, TESTP, RED -> in.op == Op.ACTIVEMASK ? 1 : 2;
-            case ADD, SUB, MUL, DIV, REM, MIN, MAX, AND, OR, XOR, SHL, SHR, COPYSIGN, SETP -> in.op == Op.SETP ? -1 : 3;
-            case MAD, FMA, BFE, SELP, PRMT -> 4;
-            case BFI, SHFL -> 5;
-            case VOTE -> 3;
-            case ATOM -> in.mode != null && in.mode.equals("cas") ? 4 : 3;
+        boolean cas = "cas".equals(in.mode);
+        boolean ok = switch (in.op) {
+            case RET, EXIT, MEMBAR -> n == 0;
+            case BRA, ACTIVEMASK -> n == 1;
+            case BAR -> n == 1 || n == 2;
+            case SETP -> n == (in.boolOp == null ? 3 : 4);
+            case ATOM -> n == (cas ? 4 : 3);
+            case RED -> n == (cas ? 3 : 2);
+            case MAD, FMA, BFE, SELP, PRMT -> n == 4;
+            case BFI, SHFL -> n == 5;
+            case VOTE, ADD, SUB, MUL, DIV, REM, MIN, MAX, AND, OR, XOR, SHL, SHR, COPYSIGN -> n == 3;
+            default -> n == 2; // mov, ld, st, cvt, cvta and the one-operand arithmetic
         };
-        if (in.op == Op.SETP && (n == 3 || n == 4)) return;
-        if (in.op == Op.BAR && n >= 1 && n <= 2) return;
-        if (in.op == Op.RED && in.mode != null && in.mode.equals("cas")) want = 3;
-        if (want >= 0 && n != want) {
-            throw error(line, in.op.name().toLowerCase(Locale.ROOT) + " takes " + want + " operands, got " + n + ": " + in.text);
+        if (!ok) throw error(line, "wrong number of operands (" + n + ") for " + in.op.name().toLowerCase(Locale.ROOT) + ": " + in.text);
+        int addressAt = switch (in.op) {
+            case LD, ATOM -> 1;
+            case ST, RED -> 0;
+            default -> -1;
+        };
+        for (int k = 0; k < n; k++) {
+            int kind = in.ops[k].kind;
+            if ((kind == Opd.ADDR) != (k == addressAt)) {
+                throw error(line, (k == addressAt ? "operand " + (k + 1) + " must be an address [...]" : "an address [...] is not an operand here")
+                        + ": " + in.text);
+            }
+            if (kind == Opd.VEC && in.op != Op.LD && in.op != Op.ST && in.op != Op.MOV) throw error(line, "a vector {...} is not an operand here: " + in.text);
+            if (kind == Opd.LABEL && in.op != Op.BRA) throw error(line, "a label is not an operand here: " + in.text);
         }
-        if (want < 0 && in.op != Op.BAR && in.op != Op.SETP) throw error(line, "bad operands: " + in.text);
-        if (in.op == Op.BAR && (n < 1 || n > 2)) throw error(line, "bar.sync takes a barrier number (and a thread count): " + in.text);
+        if (in.op == Op.LD || in.op == Op.ST) {
+            Opd data = in.ops[in.op == Op.LD ? 0 : 1];
+            if (in.vec > 1 ? data.kind != Opd.VEC || data.regs.length != in.vec : data.kind == Opd.VEC) {
+                throw error(line, (in.vec > 1 ? "a .v" + in.vec + " access needs a vector of " + in.vec + " registers"
+                        : "a vector of registers needs .v2 or .v4") + ": " + in.text);
+            }
+        }
         boolean typed = switch (in.op) {
             case RET, EXIT, BRA, BAR, MEMBAR -> false;
             default -> true;
