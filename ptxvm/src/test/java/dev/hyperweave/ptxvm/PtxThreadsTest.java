@@ -289,6 +289,12 @@ class PtxThreadsTest {
         PtxVmException mod = assertThrows(PtxVmException.class, () -> vm.loadModule(kernel("add.frob.u32 %r2, %r1, 1;\n")));
         assertTrue(mod.getMessage().contains("unknown modifier .frob"), mod.getMessage());
         assertEquals(KernelRunnerException.CUDA_ERROR_INVALID_PTX, mod.cuResult());
+        PtxVmException noAddress = assertThrows(PtxVmException.class, () -> vm.loadModule(kernel("ld.global.u32 %r2, %r1;\n")));
+        assertTrue(noAddress.getMessage().contains("operand 2 must be an address"), noAddress.getMessage());
+        PtxVmException operands = assertThrows(PtxVmException.class, () -> vm.loadModule(kernel("add.u32 %r2, %r1;\n")));
+        assertTrue(operands.getMessage().contains("wrong number of operands (2) for add"), operands.getMessage());
+        PtxVmException vector = assertThrows(PtxVmException.class, () -> vm.loadModule(kernel("ld.global.v4.u32 {%r2, %r3}, [%rd1];\n")));
+        assertTrue(vector.getMessage().contains("a .v4 access needs a vector of 4 registers"), vector.getMessage());
     }
 
     @Test
