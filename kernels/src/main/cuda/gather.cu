@@ -1,0 +1,31 @@
+// Embedding lookups. Shape legend: table [V, E] (strides ts0, ts1), indices int [n] (contiguous),
+// rows [n, E] (strides rs0, rs1).
+#include "common.cuh"
+
+// out[i, :] = table[indices[i], :]. 1-D grid-stride over n*E elements. An index outside [0, V) sets
+// *bad to 1 + its position and writes NaN. Reads table, indices; writes out.
+extern "C" __global__ void gather_rows_f32(const float* table, long long ts0, long long ts1, const int* indices, int V,
+                                           float* out, long long rs0, long long rs1, int n, int E, int* bad) {
+    FOR_EACH(k, (long long) n * E) {
+        int i = k / E, e = k % E, v = indices[i];
+        if (v < 0 || v >= V) {
+            atomicCAS(bad, 0, i + 1);
+            out[i * rs0 + e * rs1] = __int_as_float(0x7fc00000);
+        } else {
+            out[i * rs0 + e * rs1] = table[v * ts0 + e * ts1];
+        }
+    }
+}
+
+// table[indices[i], :] += src[i, :] for every i. 1-D grid-stride over V*E table elements: each
+// thread owns one table element and adds the rows that name it in index order, so repeated indices
+// add up deterministically without atomics. Reads src, indices, table; writes table.
+extern "C" __global__ void scatter_add_rows_f32(const float* src, long long rs0, long long rs1, const int* indices, int n,
+                                                float* table, long long ts0, long long ts1, int V, int E) {
+    FOR_EACH(k, (long long) V * E) {
+        int v = k / E, e = k % E;
+        float s = table[v * ts0 + e * ts1];
+        for (int i = 0; i < n; i++) if (indices[i] == v) s += src[i * rs0 + e * rs1];
+        table[v * ts0 + e * ts1] = s;
+    }
+}
