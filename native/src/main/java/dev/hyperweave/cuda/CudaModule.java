@@ -34,7 +34,10 @@ public final class CudaModule extends DeviceResource {
             values.setAtIndex(ValueLayout.ADDRESS, 3, MemorySegment.ofAddress(LOG_BYTES));
             MemorySegment module = arena.allocate(ValueLayout.ADDRESS);
             int r = cuda_h.cuModuleLoadDataEx(module, image, keys.length, options, values);
-            if (r != 0) throw Cuda.error(r, "cuModuleLoadDataEx", "JIT log: " + errorLog.getString(0));
+            if (r != 0) {
+                String log = errorLog.getString(0);
+                throw Cuda.error(r, "cuModuleLoadDataEx", log.isBlank() ? null : "JIT log: " + log);
+            }
             return new CudaModule(context, module.get(ValueLayout.ADDRESS, 0));
         }
     }
