@@ -185,15 +185,7 @@ final class Arith {
     private static long binary32(Insn in, float a, float b) {
         if (in.op == Insn.Op.COPYSIGN) return bits(Math.copySign(b, a));
         if (in.op == Insn.Op.MIN || in.op == Insn.Op.MAX) return bits(minMax(in, a, b));
-        if (directed(in) && finite(a, b) && (in.op != Insn.Op.DIV || b != 0)) {
-            char op = switch (in.op) {
-                case ADD -> '+';
-                case SUB -> '-';
-                case MUL -> '*';
-                default -> '/';
-            };
-            return directedFloat(in, op, a, b, 0, false);
-        }
+        if (directed(in) && finite(a, b) && (in.op != Insn.Op.DIV || b != 0)) return directedFloat(in, opChar(in), a, b, 0, false);
         float r = switch (in.op) {
             case ADD -> a + b;
             case SUB -> a - b;
@@ -202,6 +194,15 @@ final class Arith {
             default -> throw new IllegalStateException("not a float binary instruction: " + in.text);
         };
         return out32(in, r);
+    }
+
+    private static char opChar(Insn in) {
+        return switch (in.op) {
+            case ADD -> '+';
+            case SUB -> '-';
+            case MUL -> '*';
+            default -> '/';
+        };
     }
 
     private static float minMax(Insn in, float a, float b) {
@@ -224,15 +225,7 @@ final class Arith {
             }
             return bits(min ? Math.min(a, b) : Math.max(a, b));
         }
-        if (directed(in) && finite(a, b) && (in.op != Insn.Op.DIV || b != 0)) {
-            char op = switch (in.op) {
-                case ADD -> '+';
-                case SUB -> '-';
-                case MUL -> '*';
-                default -> '/';
-            };
-            return directedFloat(in, op, a, b, 0, true);
-        }
+        if (directed(in) && finite(a, b) && (in.op != Insn.Op.DIV || b != 0)) return directedFloat(in, opChar(in), a, b, 0, true);
         double r = switch (in.op) {
             case ADD -> a + b;
             case SUB -> a - b;
