@@ -48,6 +48,8 @@ public final class CpuMatmul {
     static final int MR = L >= 16 ? 8 : 4, NR = 2 * L;
     /** Cache blocking: depth of a packed block, rows of a packed A block, columns of a packed B block. */
     static final int KC = 256, MC = 128, NC = 4096;
+    /** Columns of a packed B block when M fits one MC block: 256 x 512 floats = 512 KB, within L2. */
+    static final int NC_ONE_PASS = 512;
     /** Rows of B packed per pass in the plain-layout B packer. */
     private static final int PACK_ROWS = 16;
 
@@ -147,8 +149,11 @@ public final class CpuMatmul {
         int mode = act == Activation.NONE ? MODE_NONE : act == Activation.RELU ? MODE_RELU : MODE_SCALAR;
         boolean useBias = hasBias && !accumulate;
         long cRowBytes = cS1 * 4, cColBytes = cS2 * 4;
-        for (int jc = j0; jc < j1; jc += NC) {
-            int nc = Math.min(NC, j1 - jc);
+        // With all rows in one MC block, each packed B block is used by one pass only: keep it small
+        // enough to stay in L2 between packing and use (a 4 MB block went out to L3 and back).
+        int ncBlock = i1 - i0 <= MC ? NC_ONE_PASS : NC;
+        for (int jc = j0; jc < j1; jc += ncBlock) {
+            int nc = Math.min(ncBlock, j1 - jc);
             if (useBias) packBias(bb, t, jc, nc);
             if (k == 0) {
                 zeroK(t, i0, i1, jc, nc, useBias ? bb : null);
