@@ -251,7 +251,7 @@ public final class CpuMatmul {
             // registers where there is AVX-512, else one at a time with scalar stores.
             float[] col = tmp[w];
             int j = 0;
-            if (PanelTranspose.AVAILABLE) {
+            if (PanelTranspose.AVAILABLE && (long) bs * n * k >= PanelTranspose.MIN_ELEMENTS) {
                 for (; j + 16 <= full * NR; j += 16) {
                     for (int c = 0; c < 16; c++) MemorySegment.copy(bSeg, F, (base + (j + c) * bS2) * 4, col, c * KC, kc);
                     PanelTranspose.rows16(col, KC, pb, (j / NR) * panelSize + (j % NR), NR, kc);
@@ -298,7 +298,7 @@ public final class CpuMatmul {
                 }
                 for (int r = rows; r < MR; r++) java.util.Arrays.fill(buf, r * KC, r * KC + kc, 0f);
                 int dst = q * kc * MR;
-                if (PanelTranspose.AVAILABLE) {
+                if (PanelTranspose.AVAILABLE && (long) bs * m * k >= PanelTranspose.MIN_ELEMENTS) {
                     PanelTranspose.rows8(buf, KC, pa, dst, kc);
                 } else {
                     for (int p = 0; p < kc; p++, dst += MR) {

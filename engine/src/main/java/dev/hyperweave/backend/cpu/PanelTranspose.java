@@ -16,6 +16,12 @@ final class PanelTranspose {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
     static final boolean AVAILABLE = CpuMatmul.SPECIES.length() == 16 && CpuMatmul.MR == 8;
+    /**
+     * Operands smaller than this (elements per call) keep the scalar packers: until C2 has compiled
+     * the transposes, each call runs them as slow Java fallbacks, which cost a short run (the demo)
+     * more than they save.
+     */
+    static final long MIN_ELEMENTS = 256 * 1024;
 
     /**
      * x.rearrange(shuffle, y) that alternates groups of {@code g} lanes from x and y, taking the low

@@ -3,6 +3,7 @@ package dev.hyperweave.backend.cpu;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.hyperweave.backend.Activation;
@@ -105,6 +106,15 @@ class CpuMatmulTest {
             check(new Case(3, 33, 17, 9, ta, tb, ea, eb, flags % 3, 0, Activation.NONE, true), seed++);
             check(new Case(3, 7, 40, 257, ta, tb, ea, eb, flags % 3, 1, Activation.RELU, false), seed++);
         }
+    }
+
+    @Test
+    void operandsBigEnoughForTheRegisterTransposesMatchReference() {
+        // Row-major A and transposed B over PanelTranspose.MIN_ELEMENTS take the vector packers.
+        assertTrue(300L * 900 >= PanelTranspose.MIN_ELEMENTS);
+        check(new Case(1, 300, 40, 900, false, false, false, false, 0, 1, Activation.RELU, false), 201);
+        check(new Case(1, 33, 300, 900, false, true, false, false, 1, 2, Activation.NONE, false), 202);
+        check(new Case(2, 37, 301, 450, true, true, false, true, 2, 0, Activation.TANH, false), 203);
     }
 
     @Test
