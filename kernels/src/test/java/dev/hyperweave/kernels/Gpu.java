@@ -8,10 +8,6 @@ import dev.hyperweave.cuda.Dim3;
 import dev.hyperweave.cuda.KernelArgs;
 import dev.hyperweave.ptxvm.PtxVm;
 import dev.hyperweave.ptxvm.StandinDriver;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -29,16 +25,6 @@ final class Gpu implements AutoCloseable {
         StandinDriver.install();
         StandinDriver.registerRunner(vm);
         ctx = Cuda.device(0).primaryContext();
-    }
-
-    static String ptx(String family) {
-        String path = "/dev/hyperweave/kernels/" + family + ".ptx";
-        try (InputStream in = Gpu.class.getResourceAsStream(path)) {
-            if (in == null) throw new IllegalStateException("no resource " + path);
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     DeviceBuffer upload(float[] values) {
@@ -68,7 +54,7 @@ final class Gpu implements AutoCloseable {
 
     /** Launches family/kernel; arguments: DeviceBuffer (pointer), null (null pointer), Integer, Long, Float. */
     void launch(String family, String kernel, Dim3 grid, Dim3 block, Object... values) {
-        CudaModule m = modules.computeIfAbsent(family, f -> ctx.loadModule(ptx(f)));
+        CudaModule m = modules.computeIfAbsent(family, f -> ctx.loadModule(KernelLibrary.resource(f)));
         args.clear();
         for (Object v : values) {
             switch (v) {

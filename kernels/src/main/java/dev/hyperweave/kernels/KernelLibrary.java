@@ -1,0 +1,131 @@
+package dev.hyperweave.kernels;
+
+import dev.hyperweave.cuda.CudaContext;
+import dev.hyperweave.cuda.CudaFunction;
+import dev.hyperweave.cuda.CudaModule;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Hyperweave's kernels, loaded from the PTX packaged in this jar, with a way to experiment: point it
+ * at a folder of your own PTX files ({@code --kernels DIR} or {@value #OVERRIDE_PROPERTY}) and any
+ * kernel there with the same name as one of ours replaces it. A replacement must declare the same
+ * parameter list (count and types, in order); a mismatch is refused when the library is opened,
+ * naming the file, the kernel and both lists.
+ */
+public final class KernelLibrary {
+    /** System property naming a folder of replacement PTX files. */
+    public static final String OVERRIDE_PROPERTY = "hyperweave.kernels";
+    /** The op families, one PTX resource each. */
+    public static final List<String> FAMILIES = List.of("elementwise", "gather", "loss", "matmul", "optim", "reduce");
+
+    private static final Pattern ENTRY = Pattern.compile("\\.entry\\s+([A-Za-z_$][\\w$]*)\\s*\\(([^)]*)\\)");
+    private static final Pattern PARAM = Pattern.compile("\\.param\\s+(?:\\.align\\s+\\d+\\s+)?\\.(\\w+)\\s+[\\w$]+(\\[\\d+\\])?");
+
+    private final CudaContext context;
+    private final Map<String, String> familyOf = new HashMap<>();       // kernel -> our family
+    private final Map<String, List<String>> signatures = new HashMap<>(); // kernel -> our parameter types
+    private final Map<String, Path> replacements = new HashMap<>();       // kernel -> user PTX file
+    private final Map<String, String> texts = new HashMap<>();            // family or file -> PTX text
+    private final Map<String, CudaModule> modules = new HashMap<>();
+    private final Map<String, CudaFunction> functions = new HashMap<>();
+
+    /** Our kernels, replaced by those in {@code overrides} (null: none) where names match. */
+    public KernelLibrary(CudaContext context, Path overrides) {
+        this.context = context;
+        for (String family : FAMILIES) {
+            String ptx = resource(family);
+            texts.put(family, ptx);
+            for (Map.Entry<String, List<String>> e : entries(ptx).entrySet()) {
+                familyOf.put(e.getKey(), family);
+                signatures.put(e.getKey(), e.getValue());
+            }
+        }
+        if (overrides != null) scan(overrides);
+    }
+
+    /** Our kernels, with replacements from the folder named by {@value #OVERRIDE_PROPERTY} if it is set. */
+    public static KernelLibrary open(CudaContext context) {
+        String dir = System.getProperty(OVERRIDE_PROPERTY);
+        return new KernelLibrary(context, dir == null || dir.isBlank() ? null : Path.of(dir));
+    }
+
+    /** The PTX text of one of our families. */
+    public static String resource(String family) {
+        String path = "/dev/hyperweave/kernels/" + family + ".ptx";
+        try (InputStream in = KernelLibrary.class.getResourceAsStream(path)) {
+            if (in == null) throw new IllegalStateException("missing kernel resource " + path + " (hyperweave-kernels jar)");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Kernel name -> its parameter types ("u64", "f32", "b8[16]", ...), in order. */
+    static Map<String, List<String>> entries(String ptx) {
+        Map<String, List<String>> out = new HashMap<>();
+        Matcher m = ENTRY.matcher(ptx.replaceAll("//[^\\n]*", ""));
+        while (m.find()) {
+            List<String> types = new ArrayList<>();
+            Matcher p = PARAM.matcher(m.group(2));
+            while (p.find()) types.add(p.group(1) + (p.group(2) == null ? "" : p.group(2)));
+            out.put(m.group(1), types);
+        }
+        return out;
+    }
+
+    private void scan(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("kernel folder " + dir + " does not exist or is not a folder");
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.ptx")) {
+            for (Path file : files) {
+                String ptx = Files.readString(file);
+                for (Map.Entry<String, List<String>> e : entries(ptx).entrySet()) {
+                    String name = e.getKey();
+                    List<String> ours = signatures.get(name);
+                    if (ours == null) continue; // not one of ours: a helper the file may launch itself
+                    if (!ours.equals(e.getValue())) {
+                        throw new IllegalArgumentException(file + ": kernel " + name + " takes (" + String.join(", ", e.getValue())
+                                + "), but the engine launches it with (" + String.join(", ", ours) + ")");
+                    }
+                    Path before = replacements.put(name, file);
+                    if (before != null) throw new IllegalArgumentException("kernel " + name + " is in both " + before + " and " + file);
+                    texts.put(file.toString(), ptx);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading kernel folder " + dir, e);
+        }
+    }
+
+    /** Kernels replaced from the user's folder, and where from. */
+    public Map<String, Path> replacements() {
+        return Map.copyOf(replacements);
+    }
+
+    /** The kernel {@code name}: the user's replacement if there is one, else ours. */
+    public synchronized CudaFunction function(String name) {
+        CudaFunction f = functions.get(name);
+        if (f != null) return f;
+        String family = familyOf.get(name);
+        if (family == null) throw new IllegalArgumentException("no kernel named " + name);
+        Path file = replacements.get(name);
+        String key = file == null ? family : file.toString();
+        CudaModule module = modules.computeIfAbsent(key, k -> context.loadModule(texts.get(k)));
+        f = module.function(name);
+        functions.put(name, f);
+        return f;
+    }
+}
