@@ -28,7 +28,7 @@ __device__ __forceinline__ float activate(int act, float x) {
 __device__ __forceinline__ float activate_grad(int act, float y) {
     switch (act) {
         case 1: return y > 0.f ? 1.f : 0.f;
-        case 2: return 1.f - y * y;
+        case 2: return (1.f - y) * (1.f + y); // not 1 - y*y: that cancels badly as |y| nears 1
         case 3: return y * (1.f - y);
         case 4: return y > 0.f ? 1.f : y + 1.f;
         default: return 1.f;

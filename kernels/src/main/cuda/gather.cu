@@ -29,3 +29,21 @@ extern "C" __global__ void scatter_add_rows_f32(const float* src, long long rs0,
         table[v * ts0 + e * ts1] = s;
     }
 }
+
+// Index validation for the kernels that take indices or labels, so a bad index costs no
+// synchronisation: the host reads the record when it next reads anything. record[0..3] = {1 + position,
+// index, limit, op} of an index outside [0, limit) (the first recorded wins; record[0] stays 0 while
+// all are valid). With packed non-null, also packs the indices (element stride `stride`) contiguously
+// for the kernels above, which read them contiguous. 1-D grid-stride over n. Reads idx; writes record, packed.
+extern "C" __global__ void check_indices_i32(const int* idx, long long stride, int n, int limit, int op, int* record,
+                                             int* packed) {
+    FOR_EACH(i, n) {
+        int v = idx[i * stride];
+        if (packed) packed[i] = v;
+        if ((v < 0 || v >= limit) && atomicCAS(record, 0, (int) i + 1) == 0) {
+            record[1] = v;
+            record[2] = limit;
+            record[3] = op;
+        }
+    }
+}

@@ -1,7 +1,13 @@
 package dev.hyperweave.backend;
 
 import dev.hyperweave.tensor.DType;
+import dev.hyperweave.tensor.Shape;
+import dev.hyperweave.tensor.ShapeException;
 import dev.hyperweave.tensor.Tensor;
+import dev.hyperweave.tensor.TensorArena;
+import dev.hyperweave.tensor.TensorMemory;
+
+import java.lang.foreign.MemorySegment;
 
 /**
  * The primitive kernels every backend implements. A compiled graph calls them with tensors bound
@@ -14,6 +20,11 @@ import dev.hyperweave.tensor.Tensor;
  *
  * <p>Results are deterministic: the same inputs and thread count give bit-identical outputs.
  * A backend instance is driven by one thread at a time.
+ *
+ * <p>Tensors come from the backend's own {@link #newMemory() memory}: host memory for cpu and
+ * reference, device memory for cuda. The host reaches them only through {@link #write} and
+ * {@link #read} (and the conveniences built on them), which work the same on every backend. A device
+ * backend may queue kernels and return before they finish; a read waits for them.
  */
 public interface Backend extends AutoCloseable {
 
@@ -91,6 +102,77 @@ public interface Backend extends AutoCloseable {
 
     /** One SGD step over flat buffers: with momentum, vel = momentum*vel + g and p -= lr*vel; else p -= lr*g. */
     void sgd(Tensor param, Tensor grad, Tensor velocity, double lr, double momentum);
+
+    // ---- memory and host copies ---------------------------------------------------------------------
+
+    /** Memory for this backend's tensors, zero-filled; close it to free them. Host backends: a {@link TensorArena}. */
+    default TensorMemory newMemory() {
+        return new TensorArena();
+    }
+
+    /** Whether this backend's tensors live in device memory (then the host cannot touch their elements). */
+    default boolean deviceMemory() {
+        return false;
+    }
+
+    /** Copies {@code src} (t.numel() elements of t's dtype, row-major) into {@code t}. */
+    default void write(Tensor t, MemorySegment src) {
+        t.copyFrom(src);
+    }
+
+    /** Copies {@code t}'s elements, row-major, into {@code dst} (t.numel() elements of t's dtype); waits for queued work. */
+    default void read(Tensor t, MemorySegment dst) {
+        t.copyTo(dst);
+    }
+
+    /** The single value of a one-element tensor (a loss); waits for queued work. Allocates nothing. */
+    default double readScalar(Tensor t) {
+        return t.item();
+    }
+
+    /** Waits until every queued kernel has finished (host backends run synchronously). */
+    default void synchronize() {}
+
+    default void write(Tensor t, float[] values) {
+        checkHost(t, DType.F32, values.length);
+        write(t, MemorySegment.ofArray(values));
+    }
+
+    default void write(Tensor t, int[] values) {
+        checkHost(t, DType.I32, values.length);
+        write(t, MemorySegment.ofArray(values));
+    }
+
+    /** Writes doubles into an F64 tensor, or rounded into an F32 one. */
+    default void write(Tensor t, double[] values) {
+        if (t.dtype() == DType.F64) {
+            checkHost(t, DType.F64, values.length);
+            write(t, MemorySegment.ofArray(values));
+            return;
+        }
+        float[] f = new float[values.length];
+        for (int i = 0; i < f.length; i++) f[i] = (float) values[i];
+        write(t, f);
+    }
+
+    default float[] readFloats(Tensor t) {
+        float[] out = new float[Math.toIntExact(t.numel())];
+        checkHost(t, DType.F32, out.length);
+        read(t, MemorySegment.ofArray(out));
+        return out;
+    }
+
+    default int[] readInts(Tensor t) {
+        int[] out = new int[Math.toIntExact(t.numel())];
+        checkHost(t, DType.I32, out.length);
+        read(t, MemorySegment.ofArray(out));
+        return out;
+    }
+
+    private static void checkHost(Tensor t, DType dtype, int length) {
+        if (t.dtype() != dtype) throw new ShapeException("tensor " + t + " holds " + t.dtype() + ", not " + dtype);
+        if (length != t.numel()) throw new ShapeException(length + " values do not fit tensor " + Shape.str(t.shape()));
+    }
 
     /** Stops worker threads. Idempotent. */
     @Override

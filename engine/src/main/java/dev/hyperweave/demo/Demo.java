@@ -9,7 +9,6 @@ import dev.hyperweave.hyper.ChunkedHypernet;
 import dev.hyperweave.hyper.FullHypernet;
 import dev.hyperweave.hyper.TargetMlp;
 import dev.hyperweave.tensor.DType;
-import dev.hyperweave.tensor.Tensor;
 import dev.hyperweave.train.Optimizer;
 import dev.hyperweave.train.Session;
 
@@ -97,7 +96,7 @@ public final class Demo {
                 s.setInput("x", batch.x());
                 s.setInput("labels", batch.labels());
                 s.evaluate();
-                double[] acc = accuracy(s.value(logits), batch.labels(), t, n);
+                double[] acc = accuracy(s.read(s.value(logits)), batch.labels(), t, n);
                 for (int k = 0; k < t; k++) trainAcc[k] += acc[k] / pool.length;
             }
             double[] testAcc = new double[t];
@@ -107,7 +106,7 @@ public final class Demo {
                 s.setInput("x", test.x());
                 s.setInput("labels", test.labels());
                 s.evaluate();
-                double[] acc = accuracy(s.value(logits), test.labels(), t, n);
+                double[] acc = accuracy(s.read(s.value(logits)), test.labels(), t, n);
                 for (int k = 0; k < t; k++) testAcc[k] += acc[k] / rounds;
             }
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -122,13 +121,15 @@ public final class Demo {
     }
 
     /** Fraction of each task's samples whose argmax logit is the label. */
-    static double[] accuracy(Tensor logits, int[] labels, int tasks, int perTask) {
+    /** logits: [tasks, perTask, CLASSES] row-major. */
+    static double[] accuracy(float[] logits, int[] labels, int tasks, int perTask) {
         double[] acc = new double[tasks];
         for (int k = 0; k < tasks; k++) {
             int right = 0;
             for (int i = 0; i < perTask; i++) {
                 int best = 0;
-                for (int c = 1; c < CLASSES; c++) if (logits.get(k, i, c) > logits.get(k, i, best)) best = c;
+                int row = (k * perTask + i) * CLASSES;
+                for (int c = 1; c < CLASSES; c++) if (logits[row + c] > logits[row + best]) best = c;
                 if (best == labels[k * perTask + i]) right++;
             }
             acc[k] = (double) right / perTask;

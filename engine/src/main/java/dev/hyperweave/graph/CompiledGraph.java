@@ -5,7 +5,7 @@ import dev.hyperweave.tensor.DType;
 import dev.hyperweave.tensor.Shape;
 import dev.hyperweave.tensor.ShapeException;
 import dev.hyperweave.tensor.Tensor;
-import dev.hyperweave.tensor.TensorArena;
+import dev.hyperweave.tensor.TensorMemory;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,7 +27,7 @@ import java.util.Map;
 public final class CompiledGraph implements AutoCloseable {
     private final Backend backend;
     private final DType floatType;
-    private final TensorArena arena = new TensorArena();
+    private final TensorMemory arena;
     private final Map<Node, Tensor> tensors = new IdentityHashMap<>();
     private final Kernel[] kernels;
     private final Kernel[] forwardKernels;
@@ -44,9 +44,15 @@ public final class CompiledGraph implements AutoCloseable {
         if (!backend.supports(floatType)) {
             throw new IllegalArgumentException("backend '" + backend.name() + "' does not compute in " + floatType);
         }
+        if (outputs.isEmpty()) throw new IllegalArgumentException("nothing to compile: no outputs");
+        for (Tensor t : placed.values()) {
+            if (t.onDevice() != backend.deviceMemory()) {
+                throw new IllegalArgumentException("placed tensor " + t + " is not in the memory of backend '" + backend.name() + "'");
+            }
+        }
         this.backend = backend;
         this.floatType = floatType;
-        if (outputs.isEmpty()) throw new IllegalArgumentException("nothing to compile: no outputs");
+        this.arena = backend.newMemory();
         Graph graph = outputs.get(0).graph();
         List<Node> order = graph.ancestors(outputs);
         int[] consumers = new int[graph.nodes().size()];
@@ -87,7 +93,7 @@ public final class CompiledGraph implements AutoCloseable {
                 } else {
                     Tensor t = fresh(n);
                     tensors.put(n, t);
-                    if (Graph.isConstant(n)) t.fill(Graph.constantValue(n));
+                    if (Graph.isConstant(n)) backend.fill(t, Graph.constantValue(n));
                 }
             } else if (n.op().isView()) {
                 throw new IllegalStateException("planner placed view node " + n);

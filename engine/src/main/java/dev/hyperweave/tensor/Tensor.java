@@ -7,7 +7,11 @@ import java.util.Arrays;
 /**
  * A strided view of native memory: segment + element offset + shape + element strides.
  * Views (slice, select, transpose, reshape, expand) share the segment and never copy.
- * Lifetime belongs to the {@link TensorArena} that allocated the segment.
+ * Lifetime belongs to the {@link TensorMemory} that allocated the segment.
+ *
+ * <p>A tensor in device memory (see {@link #onDevice()}) has a segment whose address is a device
+ * address: it can be viewed and handed to its backend's kernels, but the element accessors here
+ * refuse it (they would read GPU addresses on the host); copy it with {@code Backend.read}/{@code write}.
  */
 public final class Tensor {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -19,8 +23,23 @@ public final class Tensor {
     private final long offset;
     private final int[] shape;
     private final long[] strides;
+    private final boolean device;
 
+    /** A view of host memory. */
     public Tensor(MemorySegment segment, DType dtype, long offset, int[] shape, long[] strides) {
+        this(segment, dtype, offset, shape, strides, false);
+    }
+
+    /**
+     * A view of device memory: {@code segment} spans the device allocation (its address is the device
+     * address); the host never dereferences it.
+     */
+    public static Tensor inDeviceMemory(MemorySegment segment, DType dtype, long offset, int[] shape, long[] strides) {
+        return new Tensor(segment, dtype, offset, shape.clone(), strides.clone(), true);
+    }
+
+    private Tensor(MemorySegment segment, DType dtype, long offset, int[] shape, long[] strides, boolean device) {
+        this.device = device;
         if (shape.length != strides.length) {
             throw new ShapeException("shape " + Shape.str(shape) + " and strides " + Arrays.toString(strides) + " differ in rank");
         }
@@ -48,7 +67,13 @@ public final class Tensor {
         return new Tensor(segment, dtype, 0, shape.clone(), Shape.contiguousStrides(shape));
     }
 
+    private Tensor view(long offset, int[] shape, long[] strides) {
+        return new Tensor(segment, dtype, offset, shape, strides, device);
+    }
+
     public MemorySegment segment() { return segment; }
+    /** Whether the elements live in device (GPU) memory, out of the host's reach. */
+    public boolean onDevice() { return device; }
     public DType dtype() { return dtype; }
     /** Offset of element [0,...,0] in elements from the segment start. */
     public long offset() { return offset; }
@@ -80,7 +105,7 @@ public final class Tensor {
         }
         int[] s = shape.clone();
         s[dim] = length;
-        return new Tensor(segment, dtype, offset + start * strides[dim], s, strides.clone());
+        return view(offset + start * strides[dim], s, strides.clone());
     }
 
     /** Removes dimension {@code dim} by fixing its index. */
@@ -89,7 +114,7 @@ public final class Tensor {
         if (index < 0 || index >= shape[dim]) {
             throw new ShapeException("index " + index + " out of range for dim " + dim + " of " + Shape.str(shape));
         }
-        return new Tensor(segment, dtype, offset + index * strides[dim], Shape.remove(shape, dim), Shape.remove(strides, dim));
+        return view(offset + index * strides[dim], Shape.remove(shape, dim), Shape.remove(strides, dim));
     }
 
     public Tensor transpose(int d0, int d1) {
@@ -99,7 +124,7 @@ public final class Tensor {
         long[] st = strides.clone();
         s[d0] = shape[d1]; s[d1] = shape[d0];
         st[d0] = strides[d1]; st[d1] = strides[d0];
-        return new Tensor(segment, dtype, offset, s, st);
+        return view(offset, s, st);
     }
 
     public Tensor unsqueeze(int dim) {
@@ -109,7 +134,7 @@ public final class Tensor {
         for (int i = 0, j = 0; i < s.length; i++) {
             if (i == dim) { s[i] = 1; st[i] = 0; } else { s[i] = shape[j]; st[i] = strides[j]; j++; }
         }
-        return new Tensor(segment, dtype, offset, s, st);
+        return view(offset, s, st);
     }
 
     /** Broadcasts size-1 dimensions to {@code newShape} with stride 0 (same rank). */
@@ -123,7 +148,7 @@ public final class Tensor {
             if (shape[i] != 1) throw new ShapeException("expand " + Shape.str(shape) + " to " + Shape.str(newShape) + ": dim " + i + " is not 1");
             st[i] = 0;
         }
-        return new Tensor(segment, dtype, offset, newShape.clone(), st);
+        return view(offset, newShape.clone(), st);
     }
 
     /** True if {@link #reshape} can express {@code newShape} as a view of this tensor. */
@@ -140,7 +165,7 @@ public final class Tensor {
             throw new ShapeException("reshape " + Shape.str(shape) + " (strides " + Arrays.toString(strides) + ") to "
                     + Shape.str(newShape) + " is not expressible as a view; copy it first");
         }
-        return new Tensor(segment, dtype, offset, newShape.clone(), st);
+        return view(offset, newShape.clone(), st);
     }
 
     private long[] reshapeStrides(int[] newShape) {
@@ -201,6 +226,7 @@ public final class Tensor {
 
     /** Reads the element at an element offset (see {@link #offsetOf}) as a double, whatever the dtype. */
     public double getRaw(long elementOffset) {
+        if (device) throw hostAccess();
         return switch (dtype) {
             case F32 -> segment.get(F, elementOffset * 4);
             case F64 -> segment.get(D, elementOffset * 8);
@@ -209,6 +235,7 @@ public final class Tensor {
     }
 
     public void setRaw(long elementOffset, double v) {
+        if (device) throw hostAccess();
         switch (dtype) {
             case F32 -> segment.set(F, elementOffset * 4, (float) v);
             case F64 -> segment.set(D, elementOffset * 8, v);
@@ -220,7 +247,15 @@ public final class Tensor {
     public void set(double v, int... idx) { setRaw(offsetOf(idx), v); }
     public double getLinear(long i) { return getRaw(offsetOf(i)); }
     public void setLinear(long i, double v) { setRaw(offsetOf(i), v); }
-    public int getInt(long linear) { return segment.get(I, offsetOf(linear) * 4); }
+    public int getInt(long linear) {
+        if (device) throw hostAccess();
+        return segment.get(I, offsetOf(linear) * 4);
+    }
+
+    private IllegalStateException hostAccess() {
+        return new IllegalStateException(this + " lives in device memory: the host cannot read or write its elements; "
+                + "copy it with Backend.read / Backend.write (Session.read for a session's tensors)");
+    }
 
     public void fill(double v) {
         long n = numel();
@@ -229,6 +264,7 @@ public final class Tensor {
 
     public Tensor copyFrom(float[] src) {
         checkLength(src.length);
+        if (device) throw hostAccess();
         if (dtype == DType.F32 && isContiguous()) {
             MemorySegment.copy(src, 0, segment, F, byteOffset(), src.length);
             return this;
@@ -245,6 +281,7 @@ public final class Tensor {
 
     public Tensor copyFrom(int[] src) {
         checkLength(src.length);
+        if (device) throw hostAccess();
         if (dtype == DType.I32 && isContiguous()) {
             MemorySegment.copy(src, 0, segment, I, byteOffset(), src.length);
             return this;
@@ -259,6 +296,37 @@ public final class Tensor {
         long n = numel();
         for (long i = 0; i < n; i++) setRaw(offsetOf(i), src.getRaw(src.offsetOf(i)));
         return this;
+    }
+
+    /** Copies {@code src}, which holds this tensor's elements in row-major order and its dtype, into it. */
+    public Tensor copyFrom(MemorySegment src) {
+        long es = dtype.byteSize();
+        checkBytes(src.byteSize());
+        if (device) throw hostAccess();
+        if (isContiguous()) {
+            MemorySegment.copy(src, 0, segment, byteOffset(), numel() * es);
+        } else {
+            for (long i = 0, n = numel(); i < n; i++) MemorySegment.copy(src, i * es, segment, offsetOf(i) * es, es);
+        }
+        return this;
+    }
+
+    /** Copies the elements in row-major order into {@code dst} (raw bytes of this dtype). */
+    public void copyTo(MemorySegment dst) {
+        long es = dtype.byteSize();
+        checkBytes(dst.byteSize());
+        if (device) throw hostAccess();
+        if (isContiguous()) {
+            MemorySegment.copy(segment, byteOffset(), dst, 0, numel() * es);
+        } else {
+            for (long i = 0, n = numel(); i < n; i++) MemorySegment.copy(segment, offsetOf(i) * es, dst, i * es, es);
+        }
+    }
+
+    private void checkBytes(long bytes) {
+        if (bytes != numel() * dtype.byteSize()) {
+            throw new ShapeException(bytes + " bytes do not hold tensor " + Shape.str(shape) + " of " + dtype + " (" + numel() * dtype.byteSize() + " bytes)");
+        }
     }
 
     public float[] toFloatArray() {
@@ -285,6 +353,6 @@ public final class Tensor {
 
     @Override
     public String toString() {
-        return "Tensor(" + dtype + " " + Shape.str(shape) + " strides " + Arrays.toString(strides) + " offset " + offset + ")";
+        return "Tensor(" + (device ? "device " : "") + dtype + " " + Shape.str(shape) + " strides " + Arrays.toString(strides) + " offset " + offset + ")";
     }
 }

@@ -5,12 +5,12 @@ import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Owns the native memory of the tensors it allocates; closing it frees all of them at once.
+ * Host memory: owns the native memory of the tensors it allocates; closing it frees all of them at once.
  * Memory is 64-byte aligned and zeroed. The arena is shared, so kernels may touch its tensors
  * from worker threads; closing it while a kernel runs is the caller's bug (access then fails with
  * IllegalStateException rather than crashing).
  */
-public final class TensorArena implements AutoCloseable {
+public final class TensorArena implements TensorMemory {
     public static final long ALIGNMENT = 64;
 
     /** Process-wide count of native allocations made through any arena, for no-allocation tests. */
@@ -20,6 +20,7 @@ public final class TensorArena implements AutoCloseable {
     private long bytesAllocated;
     private boolean closed;
 
+    @Override
     public Tensor allocate(DType dtype, int... shape) {
         Shape.checkValid(shape);
         long bytes = Shape.numel(shape) * dtype.byteSize();
@@ -34,6 +35,7 @@ public final class TensorArena implements AutoCloseable {
         return arena.allocate(Math.max(bytes, 1), ALIGNMENT);
     }
 
+    @Override
     public synchronized long bytesAllocated() { return bytesAllocated; }
 
     public static long allocationCount() { return ALLOCATIONS.get(); }

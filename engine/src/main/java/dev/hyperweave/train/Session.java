@@ -9,7 +9,7 @@ import dev.hyperweave.tensor.DType;
 import dev.hyperweave.tensor.Shape;
 import dev.hyperweave.tensor.ShapeException;
 import dev.hyperweave.tensor.Tensor;
-import dev.hyperweave.tensor.TensorArena;
+import dev.hyperweave.tensor.TensorMemory;
 
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -32,7 +32,7 @@ public final class Session implements AutoCloseable {
     private final Node loss;
     private final Backend backend;
     private final Optimizer optimizer;
-    private final TensorArena arena = new TensorArena();
+    private final TensorMemory arena;
     private final CompiledGraph compiled;
     private final Map<String, Node> params = new LinkedHashMap<>();
     private final Map<String, Tensor> paramTensors = new LinkedHashMap<>();
@@ -46,6 +46,7 @@ public final class Session implements AutoCloseable {
         this.loss = loss;
         this.backend = backend;
         this.optimizer = optimizer;
+        this.arena = backend.newMemory();
         List<Node> ps = graph.ancestors(List.of(loss)).stream().filter(Graph::isParameter).toList();
         if (ps.isEmpty()) throw new IllegalArgumentException("the loss depends on no parameter: nothing to train");
         List<Node> grads = new ArrayList<>(Gradients.of(loss, ps));
@@ -72,7 +73,7 @@ public final class Session implements AutoCloseable {
             Tensor gt = flatGrads.slice(0, (int) offsets[i], count).reshape(shape);
             double[] init = new double[count];
             Graph.initOf(p).fill(init, shape, random.split());
-            pt.copyFrom(init);
+            backend.write(pt, init);
             Node g = grads.get(i);
             // A gradient that is a leaf, a view or another parameter's gradient cannot be placed: copy it.
             if (g.isLeaf() || g.op().isView() || placed.containsKey(g)) {
@@ -121,16 +122,28 @@ public final class Session implements AutoCloseable {
     public void setInput(String name, float[] data) {
         Tensor t = input(name);
         if (data.length != t.numel()) throw new ShapeException("input '" + name + "' " + Shape.str(t.shape()) + " needs " + t.numel() + " values, got " + data.length);
-        t.copyFrom(data);
+        backend.write(t, data);
     }
 
     public void setInput(String name, int[] data) {
         Tensor t = input(name);
         if (data.length != t.numel()) throw new ShapeException("input '" + name + "' " + Shape.str(t.shape()) + " needs " + t.numel() + " values, got " + data.length);
-        t.copyFrom(data);
+        backend.write(t, data);
     }
 
-    /** The current value of a parameter (a view into the flat parameter buffer). */
+    /** The values of {@code t} (a tensor of this session: a parameter, a gradient, a watched value), copied to the host. */
+    public float[] read(Tensor t) {
+        checkOpen();
+        return backend.readFloats(t);
+    }
+
+    /** The backend the session computes on. */
+    public Backend backend() { return backend; }
+
+    /**
+     * The current value of a parameter (a view into the flat parameter buffer). On a device backend its
+     * elements are in device memory: read them with {@link #read}.
+     */
     public Tensor parameter(String name) { return named(paramTensors, name); }
 
     /** The gradient of a parameter after the last step or {@link #computeGradients()}. */
@@ -151,21 +164,21 @@ public final class Session implements AutoCloseable {
             case Optimizer.Adam a -> backend.adam(flatParams, flatGrads, state1, state2, a.lr(), a.beta1(), a.beta2(), a.eps(), steps);
             case Optimizer.Sgd s -> backend.sgd(flatParams, flatGrads, state1, s.lr(), s.momentum());
         }
-        return lossTensor.item();
+        return backend.readScalar(lossTensor);
     }
 
     /** Forward and backward without updating the parameters; returns the loss. */
     public double computeGradients() {
         checkOpen();
         compiled.run();
-        return lossTensor.item();
+        return backend.readScalar(lossTensor);
     }
 
     /** Forward only (loss and watched nodes); returns the loss. */
     public double evaluate() {
         checkOpen();
         compiled.runForward();
-        return lossTensor.item();
+        return backend.readScalar(lossTensor);
     }
 
     public long steps() { return steps; }
