@@ -31,18 +31,26 @@ final class Mirrored implements Backend {
         Tensor base = copies.get(host.segment());
         if (base == null) {
             MemorySegment seg = host.segment();
-            base = memory.allocate(DType.I32, Math.toIntExact(seg.byteSize() / 4));
-            cuda.write(base, seg);
+            base = memory.allocate(DType.I32, Math.toIntExact(Math.max(1, (seg.byteSize() + 3) / 4)));
+            cuda.write(words(base, seg), seg.asSlice(0, seg.byteSize() / 4 * 4));
             copies.put(seg, base);
         }
         return Tensor.inDeviceMemory(base.segment(), host.dtype(), host.offset(), host.shape(), host.strides());
+    }
+
+    /** The whole 32-bit words of {@code seg} (a host arena pads empty tensors to one byte). */
+    private static Tensor words(Tensor base, MemorySegment seg) {
+        return base.slice(0, 0, Math.toIntExact(seg.byteSize() / 4));
     }
 
     private void call(Runnable kernel) {
         memory = cuda.newMemory();
         try {
             kernel.run();
-            for (Map.Entry<MemorySegment, Tensor> e : copies.entrySet()) cuda.read(e.getValue(), e.getKey());
+            for (Map.Entry<MemorySegment, Tensor> e : copies.entrySet()) {
+                MemorySegment seg = e.getKey();
+                cuda.read(words(e.getValue(), seg), seg.asSlice(0, seg.byteSize() / 4 * 4));
+            }
         } finally {
             copies.clear();
             memory.close();
