@@ -138,6 +138,27 @@ final class Arith {
         return negative ? -0.0 : 0.0;
     }
 
+    /**
+     * sqrt(x) rounded toward zero (= toward -inf: the root is positive) or toward +inf. The directed
+     * result is the root rounded to nearest, r, or r's neighbour on the other side of the exact root;
+     * the sign of r*r - x, computed exactly, is the sign of r - sqrt(x) and says which.
+     */
+    private static double sqrt64(double x, int mode) {
+        double r = Math.sqrt(x);
+        if (!(x > 0) || Double.isInfinite(x)) return r; // NaN, negative (NaN), +-0, +inf: exact
+        int c = new BigDecimal(r).pow(2).compareTo(new BigDecimal(x));
+        if (mode == Insn.RP) return c < 0 ? Math.nextUp(r) : r;
+        return c > 0 ? Math.nextDown(r) : r;
+    }
+
+    private static float sqrt32(float x, int mode) {
+        float r = (float) Math.sqrt(x); // correctly rounded to nearest
+        if (!(x > 0) || Float.isInfinite(x)) return r;
+        int c = Double.compare((double) r * r, x); // r*r has at most 48 significant bits: exact in a double
+        if (mode == Insn.RP) return c < 0 ? Math.nextUp(r) : r;
+        return c > 0 ? Math.nextDown(r) : r;
+    }
+
     // ---- instruction families --------------------------------------------------------------------
 
     static long binary(Insn in, long a, long b) {
@@ -175,7 +196,7 @@ final class Arith {
         return Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, v));
     }
 
-    private static long multiply(Insn in, PtxType t, long x, long y) {
+    static long multiply(Insn in, PtxType t, long x, long y) {
         if (in.wide) return x * y; // operands extended by type: the full 2n-bit product
         if (!in.hi) return x * y;
         if (t.bits == 64) return t.isSigned() ? Math.multiplyHigh(x, y) : Math.unsignedMultiplyHigh(x, y);
@@ -290,8 +311,9 @@ final class Arith {
             double r = switch (in.op) {
                 case ABS -> Math.abs(x);
                 case NEG -> -x;
-                case RCP -> 1.0 / x;
-                case SQRT -> Math.sqrt(x);
+                case RCP -> directed(in) && finite(x) && x != 0
+                        ? round64(BigDecimal.ONE.divide(new BigDecimal(x), DIV), in.rounding) : 1.0 / x;
+                case SQRT -> directed(in) ? sqrt64(x, in.rounding) : Math.sqrt(x);
                 case RSQRT -> 1.0 / Math.sqrt(x);
                 case EX2 -> Math.pow(2, x);
                 case LG2 -> Math.log(x) / Math.log(2);
@@ -309,7 +331,7 @@ final class Arith {
                 case NEG -> -x;
                 case RCP -> directed(in) && finite(x) && x != 0
                         ? round32(BigDecimal.ONE.divide(new BigDecimal(x), DIV), in.rounding) : 1f / x;
-                case SQRT -> (float) Math.sqrt(x); // double sqrt rounded to float is correctly rounded
+                case SQRT -> directed(in) ? sqrt32(x, in.rounding) : (float) Math.sqrt(x); // double's sqrt has bits to spare
                 case RSQRT -> (float) (1.0 / Math.sqrt(x));
                 case EX2 -> (float) Math.pow(2, x);
                 case LG2 -> (float) (Math.log(x) / Math.log(2));
@@ -372,7 +394,7 @@ final class Arith {
             case "infinite" -> Double.isInfinite(x);
             case "number" -> !Double.isNaN(x);
             case "notanumber" -> Double.isNaN(x);
-            case "normal" -> Double.isFinite(x) && Math.abs(x) >= minNormal;
+            case "normal" -> Double.isFinite(x) && (Math.abs(x) >= minNormal || x == 0); // PTX ISA, testp: zeros count as normal
             default -> x != 0 && Math.abs(x) < minNormal; // subnormal
         };
     }
@@ -427,10 +449,11 @@ final class Arith {
             if (in.sat) v = clampTo(d, v, s.isSigned());
             return v & mask(d.bits);
         }
-        if (!d.isFloat()) { // float to integer: round to an integer, then clamp to the range; NaN gives 0
+        if (!d.isFloat()) { // float to integer: round to an integer, then clamp to the range
             double x = s == PtxType.F64 ? f64(a) : s == PtxType.F16 ? Float.float16ToFloat((short) a) : f32(a);
             if (in.ftz && s == PtxType.F32) x = ftz((float) x);
-            if (Double.isNaN(x)) return 0;
+            // PTX ISA, cvt: NaN gives 0, except from .f64 or into a 64-bit type: 1 << (width - 1)
+            if (Double.isNaN(x)) return s == PtxType.F64 || d.bits == 64 ? 1L << (d.bits - 1) : 0;
             double r = roundInt(x, in.rounding < 0 ? Insn.RZI : in.rounding);
             return clampDouble(d, r) & mask(d.bits);
         }
@@ -441,7 +464,8 @@ final class Arith {
             return switch (d) {
                 case F64 -> out64(in, mode == Insn.RN ? exact.doubleValue() : round64(exact, mode));
                 case F32 -> out32(in, mode == Insn.RN ? exact.floatValue() : round32(exact, mode));
-                default -> Float.floatToFloat16(mode == Insn.RN ? exact.floatValue() : round32(exact, mode)) & 0xffffL;
+                // doubleValue() is exact below 2^53; anything larger overflows f16 the same way in every mode
+                default -> half(exact.doubleValue(), mode) & 0xffffL;
             };
         }
         // float to float
@@ -454,15 +478,45 @@ final class Arith {
                 return out64(in, x);
             }
             case F32 -> {
-                if (mode >= Insn.RNI || mode == Insn.RN || !Double.isFinite(x)) return out32(in, (float) x);
+                // (float) x is exact for values a float holds, and keeps the sign of -0.0
+                if (mode >= Insn.RNI || mode == Insn.RN || !Double.isFinite(x) || (float) x == x) return out32(in, (float) x);
                 return out32(in, round32(new BigDecimal(x), mode));
             }
             default -> {
-                float f = (float) x; // f64 to f16 may round twice; the VM's kernels convert from f32
-                if (in.sat) f = Float.isNaN(f) ? 0f : Math.min(1f, Math.max(0f, f));
-                return Float.floatToFloat16(f) & 0xffffL;
+                if (in.sat) x = Double.isNaN(x) ? 0 : Math.min(1, Math.max(0, x));
+                return half(x, mode) & 0xffffL;
             }
         }
+    }
+
+    /**
+     * x rounded to f16 in the given mode (RN, RZ, RM, RP). Rounding x to float toward zero with the
+     * last bit set when inexact ("round to odd") keeps enough information for the one correct
+     * round-to-nearest step to f16 (a float has 13 more significant bits); a directed mode then steps
+     * from that nearest neighbour to the other one when it lies on the wrong side of x.
+     */
+    static short half(double x, int mode) {
+        float f = (float) x;
+        if (Double.isFinite(x) && f != x) {
+            if (Math.abs(f) > Math.abs(x)) f = Math.nextAfter(f, 0.0);
+            f = Float.intBitsToFloat(Float.floatToRawIntBits(f) | 1);
+        }
+        short h = Float.floatToFloat16(f);
+        double hv = Float.float16ToFloat(h);
+        if (Double.isNaN(x) || hv == x) return h;
+        boolean above = hv > x; // then the next f16 toward -inf is the other neighbour, else the next toward +inf
+        boolean step = switch (mode) {
+            case Insn.RZ -> above == (x > 0);
+            case Insn.RM -> above;
+            case Insn.RP -> !above;
+            default -> false; // to nearest
+        };
+        if (!step) return h;
+        // f16 bits are ordered like sign-magnitude integers: one step in magnitude is +-1 on the bits
+        boolean up = !above;
+        if ((h & 0x7fff) == 0) return (short) (up ? 0x0001 : 0x8001); // from a zero: the smallest subnormal
+        boolean negative = h < 0;
+        return (short) (up != negative ? h + 1 : h - 1);
     }
 
     private static double roundInt(double x, int mode) {

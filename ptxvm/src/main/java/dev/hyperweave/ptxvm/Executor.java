@@ -9,10 +9,12 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Runs one launch of a decoded kernel: every CTA of the grid in turn; within a CTA each thread runs
- * until it reaches a barrier, a warp collective (shfl, vote, activemask) or its end. A warp's
- * collective runs once all member threads stand at that same instruction; a barrier releases once
- * every thread of the CTA stands at one. Anything else is an error naming the kernel and the line,
- * never a hang. Every memory access is checked against what is live in its state space.
+ * until it reaches a barrier, a warp collective (shfl, vote, activemask) or its end. A warp
+ * collective runs once every non-exited lane its member mask names stands at that same instruction
+ * with the same mask (lanes of one warp may run several collectives with disjoint masks); a barrier
+ * releases once every thread of the CTA that has not exited stands at it. Anything that can never
+ * complete is an error naming the kernel and the line, never a hang. Every memory access is checked
+ * against what is live in its state space.
  */
 final class Executor {
     /** Generic addresses of the shared and local windows (host addresses stay below 2^47). */
@@ -28,10 +30,12 @@ final class Executor {
     private final PtxModule.Kernel k;
     private final Insn[] code;
     private final int nregs;
+    private final int[] regBits;
     private final int bx, by, bz, gx, gy, gz, threads;
     private final long[] regs;
     private final int[] pc;
     private final byte[] state;
+    private final boolean[] carry; // each thread's condition code CC.CF (add.cc, addc, ...)
     private final MemorySegment params, shared, local;
     private final long sharedSize;
     private final GlobalMemory global;
@@ -52,12 +56,14 @@ final class Executor {
         this.k = k;
         this.code = k.code;
         this.nregs = Math.max(1, k.registers);
+        this.regBits = k.registerBits;
         gx = grid[0]; gy = grid[1]; gz = grid[2];
         bx = block[0]; by = block[1]; bz = block[2];
         threads = bx * by * bz;
         regs = new long[threads * nregs];
         pc = new int[threads];
         state = new byte[threads];
+        carry = new boolean[threads];
         this.params = params;
         this.global = global;
         this.budget = budget;
@@ -81,34 +87,31 @@ final class Executor {
         java.util.Arrays.fill(regs, 0);
         java.util.Arrays.fill(pc, 0);
         java.util.Arrays.fill(state, (byte) RUNNING);
+        java.util.Arrays.fill(carry, false);
         shared.fill((byte) 0xcd); // not zero: a kernel reading shared memory it never wrote should look wrong
         int warps = (threads + 31) / 32;
         while (true) {
             for (int w = 0; w < warps; w++) runWarp(w);
-            int atBarrier = 0, exited = 0, first = -1;
+            // Now every thread waits at a barrier or has exited. bar/barrier.sync waits for the threads of
+            // the CTA that have not exited (PTX ISA 9.7.13.1), so with all live threads at one barrier it
+            // completes; live threads split over different barriers wait for each other forever.
+            int live = 0, first = -1;
             for (int t = 0; t < threads; t++) {
                 if (state[t] == AT_BARRIER) {
-                    atBarrier++;
+                    live++;
                     if (first < 0) first = t;
-                } else if (state[t] == EXITED) {
-                    exited++;
                 }
             }
-            if (exited == threads) return;
-            if (exited > 0) {
-                throw fault(first, KernelRunnerException.CUDA_ERROR_LAUNCH_FAILED, "barrier that not all threads reach: "
-                        + atBarrier + " of " + threads + " threads wait at a barrier, " + exited + " have exited");
-            }
+            if (live == 0) return;
             long id = barrierId(first);
             for (int t = 0; t < threads; t++) {
-                if (barrierId(t) != id) {
-                    throw fault(t, KernelRunnerException.CUDA_ERROR_LAUNCH_FAILED, "threads wait at different barriers ("
-                            + id + " at line " + code[pc[first]].line + ", " + barrierId(t) + " at line " + code[pc[t]].line + ")");
-                }
+                if (state[t] == AT_BARRIER && barrierId(t) != id) throw barrierDeadlock(t, first, id, live);
             }
             for (int t = 0; t < threads; t++) {
-                state[t] = RUNNING;
-                pc[t]++;
+                if (state[t] == AT_BARRIER) {
+                    state[t] = RUNNING;
+                    pc[t]++;
+                }
             }
         }
     }
@@ -117,47 +120,88 @@ final class Executor {
         return value(t, code[pc[t]].ops[0]);
     }
 
-    /** Runs the warp's threads until each waits at a barrier or has exited, executing its collectives. */
+    private PtxVmException barrierDeadlock(int t, int first, long id, int live) {
+        int atId = 0;
+        for (int u = 0; u < threads; u++) if (state[u] == AT_BARRIER && barrierId(u) == id) atId++;
+        int exited = threads - live;
+        return fault(t, KernelRunnerException.CUDA_ERROR_LAUNCH_FAILED, "barrier that not all threads reach: " + atId + " of " + live
+                + " live threads wait at barrier " + id + " (line " + code[pc[first]].line + ") while this thread waits at barrier "
+                + barrierId(t) + "; a barrier completes only when every thread that has not exited arrives"
+                + (exited > 0 ? " (" + exited + " have exited)" : ""));
+    }
+
+    /** Runs the warp's threads until each waits at a barrier or has exited, executing its collectives as their members meet. */
     private void runWarp(int w) {
         int t0 = w * 32, t1 = Math.min(threads, t0 + 32);
         while (true) {
             for (int t = t0; t < t1; t++) if (state[t] == RUNNING) runThread(t);
-            int lead = -1;
+            // Every lane now waits or has exited. Check every waiting lane (so that a mask mismatch is found
+            // whichever group comes first), then run the first collective whose members are all there.
+            int lead = -1, leadMembers = 0;
             for (int t = t0; t < t1; t++) {
-                if (state[t] == AT_COLLECTIVE) {
+                if (state[t] != AT_COLLECTIVE) continue;
+                int m = members(t, t0, t1, false);
+                if (m != 0 && lead < 0) {
                     lead = t;
-                    break;
+                    leadMembers = m;
                 }
             }
-            if (lead < 0) return;
-            collective(lead, t0, t1);
+            if (lead >= 0) {
+                collective(lead, t0, t1, leadMembers);
+                continue;
+            }
+            for (int t = t0; t < t1; t++) if (state[t] == AT_COLLECTIVE) members(t, t0, t1, true); // throws: none can complete
+            return;
         }
     }
 
-    private void collective(int lead, int t0, int t1) {
+    /** The lane's member mask, as its instruction names it (activemask: the whole warp). */
+    private int memberMask(int t) {
+        Insn in = code[pc[t]];
+        return in.op == Op.ACTIVEMASK ? -1 : (int) value(t, in.ops[in.ops.length - 1]);
+    }
+
+    /**
+     * The lanes (as a bit mask) that run lane t's waiting collective together: those at the same
+     * instruction with the same member mask (PTX ISA shfl.sync, vote.sync: each waits for the
+     * non-exited lanes of its mask to execute the instruction with that mask). 0 while such a lane is
+     * elsewhere; then, if {@code explain}, throws the reason instead. A lane of the mask at the same
+     * instruction with another mask, or a mask without the lane itself, is always an error.
+     * activemask gathers the lanes standing at it.
+     */
+    private int members(int t, int t0, int t1, boolean explain) {
+        Insn in = code[pc[t]];
+        int mask = memberMask(t), lane = t - t0, members = 0;
+        for (int u = t0; u < t1; u++) {
+            if (state[u] == AT_COLLECTIVE && pc[u] == pc[t] && memberMask(u) == mask) members |= 1 << (u - t0);
+        }
+        if (in.op == Op.ACTIVEMASK) return members;
+        if ((mask >>> lane & 1) == 0) {
+            throw fault(t, KernelRunnerException.CUDA_ERROR_LAUNCH_FAILED, "lane " + lane + " executes a warp collective whose member mask 0x"
+                    + Integer.toHexString(mask) + " does not include it");
+        }
+        int missing = -1;
+        for (int l = 0; l < 32 && missing < 0; l++) {
+            int u = t0 + l;
+            // Lanes past the end of the block and exited lanes take no part: the collective waits only for the non-exited ones.
+            if ((mask >>> l & 1) == 0 || (members >>> l & 1) != 0 || u >= t1 || state[u] == EXITED) continue;
+            if (state[u] == AT_COLLECTIVE && pc[u] == pc[t]) {
+                throw fault(t, KernelRunnerException.CUDA_ERROR_LAUNCH_FAILED, "warp collective whose member threads disagree on the "
+                        + "member mask: lane " + lane + " has 0x" + Integer.toHexString(mask) + ", lane " + l + " has 0x"
+                        + Integer.toHexString(memberMask(u)));
+            }
+            missing = l;
+        }
+        if (missing < 0) return members;
+        if (!explain) return 0;
+        int u = t0 + missing; // waiting, as every lane of the warp is now: at a barrier or at another collective
+        throw fault(t, KernelRunnerException.CUDA_ERROR_LAUNCH_FAILED, "warp collective whose member threads are at different "
+                + "instructions: lane " + lane + " at line " + in.line + " with member mask 0x" + Integer.toHexString(mask) + ", lane "
+                + missing + (state[u] == AT_BARRIER ? " waits at a barrier at line " : " is at line ") + code[pc[u]].line);
+    }
+
+    private void collective(int lead, int t0, int t1, int members) {
         Insn in = code[pc[lead]];
-        int members = 0;
-        for (int t = t0; t < t1; t++) {
-            if (state[t] != AT_COLLECTIVE) continue;
-            if (pc[t] != pc[lead]) {
-                throw fault(t, KernelRunnerException.CUDA_ERROR_LAUNCH_FAILED, "warp collective whose threads are at different "
-                        + "instructions: lane " + (lead - t0) + " at line " + in.line + ", lane " + (t - t0) + " at line " + code[pc[t]].line);
-            }
-            members |= 1 << (t - t0);
-        }
-        // Every thread the member mask names must be here.
-        if (in.op != Op.ACTIVEMASK) {
-            int mask = (int) value(lead, in.ops[in.ops.length - 1]);
-            for (int lane = 0; lane < 32; lane++) {
-                if ((mask >>> lane & 1) == 0) continue;
-                int t = t0 + lane;
-                if (t >= t1 || (members >>> lane & 1) == 0) {
-                    throw fault(lead, KernelRunnerException.CUDA_ERROR_LAUNCH_FAILED, "warp collective whose member threads are at "
-                            + "different instructions: lane " + lane + " is in the member mask 0x" + Integer.toHexString(mask)
-                            + " but is " + (t >= t1 ? "not in the block" : state[t] == EXITED ? "exited" : "at line " + code[pc[t]].line));
-                }
-            }
-        }
         for (int i = Integer.bitCount(members); i > 0; i--) count(in); // counted per thread, as every instruction
         switch (in.op) {
             case SHFL -> shfl(in, t0, t1, members);
@@ -193,10 +237,13 @@ final class Executor {
             }
             if (!p) j = lane;
             if ((members >>> j & 1) == 0) {
-                throw fault(t, KernelRunnerException.CUDA_ERROR_LAUNCH_FAILED, "shfl reads lane " + j + ", which is not taking part");
+                // PTX ISA: reading an inactive lane or one outside the member mask gives an undefined value
+                String why = t0 + j >= t1 ? "is not in the block" : state[t0 + j] == EXITED ? "has exited" : "is not in the member mask";
+                throw fault(t, KernelRunnerException.CUDA_ERROR_LAUNCH_FAILED, "shfl reads lane " + j + ", which is not taking part (it "
+                        + why + ")");
             }
             Opd d = in.ops[0];
-            regs[t * nregs + d.reg] = a[j];
+            if (d.reg >= 0) regs[t * nregs + d.reg] = a[j];
             if (d.reg2 >= 0) regs[t * nregs + d.reg2] = p ? 1 : 0;
         }
     }
@@ -291,7 +338,16 @@ final class Executor {
             case 5 -> t >> 5;
             case 6, 7 -> executed;
             case 8 -> (threads + 31) / 32;
-            default -> (1L << (t & 31)) - 1;
+            default -> { // %lanemask_lt, _le, _eq, _ge, _gt: bits below, up to, at, from, above the lane
+                long eq = 1L << (t & 31), lt = eq - 1;
+                yield switch (o.sreg) {
+                    case 9 -> lt;
+                    case 10 -> lt | eq;
+                    case 11 -> eq;
+                    case 12 -> ~lt & 0xffffffffL;
+                    default -> ~(lt | eq) & 0xffffffffL;
+                };
+            }
         };
     }
 
@@ -314,10 +370,15 @@ final class Executor {
         return (value(t, o) & 1) != 0;
     }
 
+    /**
+     * Writes a result of the instruction type into a register. A register wider than the type (ld, cvt:
+     * PTX ISA 9.4.1) receives it sign-extended for a signed integer type and zero-extended otherwise.
+     */
     private void set(int t, Opd d, PtxType type, long v) {
         if (d.kind == Opd.SINK) return;
         if (d.kind != Opd.REG) throw fault(t, KernelRunnerException.CUDA_ERROR_INVALID_VALUE, "destination is not a register");
-        regs[t * nregs + d.reg] = type.bits == 64 ? v : v & ((1L << Math.max(type.bits, 1)) - 1);
+        long x = type.isSigned() ? type.norm(v) : v & mask(type.bits);
+        regs[t * nregs + d.reg] = x & mask(Math.max(type.bits, regBits[d.reg]));
     }
 
     private static float f32(long bits) {
@@ -430,7 +491,7 @@ final class Executor {
         };
     }
 
-    private static void write(MemorySegment m, long a, int bytes, long v) {
+    static void write(MemorySegment m, long a, int bytes, long v) {
         switch (bytes) {
             case 1 -> m.set(B, a, (byte) v);
             case 2 -> m.set(S, a, (short) v);
@@ -445,19 +506,8 @@ final class Executor {
         Opd d = in.ops[0];
         MemorySegment m = check(t, in, address, size * in.vec, false);
         long a = addrBox[0];
-        if (in.vec == 1) {
-            set(t, d, PtxType.B64, in.type.norm(read(m, a, size)) & mask(registerBits(in.type)));
-        } else {
-            for (int i = 0; i < in.vec; i++) {
-                long v = in.type.norm(read(m, a + (long) i * size, size));
-                if (d.regs[i] >= 0) regs[t * nregs + d.regs[i]] = v & mask(registerBits(in.type));
-            }
-        }
-    }
-
-    /** Loads of sub-word integers widen into 32-bit registers (sign-extended for .s8/.s16). */
-    private static int registerBits(PtxType type) {
-        return type.bits < 32 && type.kind != PtxType.Kind.FLOAT ? 32 : type.bits;
+        if (in.vec == 1) set(t, d, in.type, read(m, a, size));
+        else for (int i = 0; i < in.vec; i++) set(t, d.elems[i], in.type, read(m, a + (long) i * size, size));
     }
 
     private static long mask(int bits) {
@@ -473,7 +523,7 @@ final class Executor {
         if (in.vec == 1) {
             write(m, a, size, value(t, v));
         } else {
-            for (int i = 0; i < in.vec; i++) write(m, a + (long) i * size, size, v.regs[i] < 0 ? 0 : regs[t * nregs + v.regs[i]]);
+            for (int i = 0; i < in.vec; i++) write(m, a + (long) i * size, size, v.elems[i].kind == Opd.SINK ? 0 : value(t, v.elems[i]));
         }
     }
 
@@ -519,6 +569,10 @@ final class Executor {
     private void execute(int t, Insn in) {
         PtxType ty = in.type;
         Opd[] o = in.ops;
+        if (in.cc || in.carryIn) {
+            extendedPrecision(t, in);
+            return;
+        }
         switch (in.op) {
             case LD -> load(t, in);
             case ST -> store(t, in);
@@ -542,6 +596,32 @@ final class Executor {
         }
     }
 
+    /**
+     * add.cc, addc, sub.cc, subc, mad.cc, madc (PTX ISA 9.7.2): unsigned arithmetic on the type's width
+     * with the thread's carry flag CC.CF; for subtraction CC.CF holds the borrow. Signed and unsigned
+     * types behave the same.
+     */
+    private void extendedPrecision(int t, Insn in) {
+        PtxType ty = in.type;
+        Opd[] o = in.ops;
+        long m = mask(ty.bits);
+        boolean sub = in.op == Op.SUB;
+        long cin = in.carryIn && carry[t] ? 1 : 0;
+        long x, y;
+        if (in.op == Op.MAD) { // the .lo or .hi half of a * b, plus c
+            x = Arith.multiply(in, ty, ty.norm(value(t, o[1])), ty.norm(value(t, o[2]))) & m;
+            y = value(t, o[3]) & m;
+        } else {
+            x = value(t, o[1]) & m;
+            y = (sub ? ~value(t, o[2]) : value(t, o[2])) & m;
+        }
+        long c = sub ? 1 - cin : cin; // a - (b + borrow) = a + ~b + (1 - borrow): the borrow is the carry's complement
+        long sum = x + y + c;
+        boolean carryOut = ty.bits == 64 ? Long.compareUnsigned(sum, x) < 0 || (c == 1 && sum == x) : (sum >>> ty.bits) != 0;
+        if (in.cc) carry[t] = carryOut != sub;
+        set(t, o[0], ty, sum);
+    }
+
     private static PtxType wider(PtxType t) {
         return switch (t) {
             case S16 -> PtxType.S32;
@@ -555,14 +635,17 @@ final class Executor {
         Opd d = in.ops[0], s = in.ops[1];
         PtxType ty = in.type;
         if (s.kind == Opd.VEC) { // pack: first element in the low bits
-            int part = ty.bits / s.regs.length;
+            int part = ty.bits / s.elems.length;
             long v = 0;
-            for (int i = 0; i < s.regs.length; i++) v |= (regs[t * nregs + s.regs[i]] & mask(part)) << (i * part);
+            for (int i = 0; i < s.elems.length; i++) v |= (value(t, s.elems[i]) & mask(part)) << (i * part);
             set(t, d, ty, v);
         } else if (d.kind == Opd.VEC) { // unpack
-            int part = ty.bits / d.regs.length;
+            int part = ty.bits / d.elems.length;
             long v = value(t, s);
-            for (int i = 0; i < d.regs.length; i++) if (d.regs[i] >= 0) regs[t * nregs + d.regs[i]] = (v >>> (i * part)) & mask(part);
+            for (Opd e : d.elems) {
+                if (e.kind == Opd.REG) regs[t * nregs + e.reg] = v & mask(part);
+                v >>>= part;
+            }
         } else {
             set(t, d, ty, value(t, s));
         }
@@ -600,7 +683,8 @@ final class Executor {
                 default -> { p = r ^ c; q = !r ^ c; }
             }
         }
-        regs[t * nregs + o[0].reg] = p ? 1 : 0;
-        if (o[0].reg2 >= 0) regs[t * nregs + o[0].reg2] = q ? 1 : 0;
+        Opd d = o[0]; // a register, '_', or a pair p|q of which either may be '_'
+        if (d.reg >= 0) regs[t * nregs + d.reg] = p ? 1 : 0;
+        if (d.reg2 >= 0) regs[t * nregs + d.reg2] = q ? 1 : 0;
     }
 }

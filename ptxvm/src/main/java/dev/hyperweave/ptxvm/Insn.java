@@ -28,6 +28,8 @@ final class Insn {
     int vec = 1;         // .v2 / .v4
     int rounding = -1;   // -1: not given
     boolean ftz, sat, approx, hi, wide;
+    boolean cc;          // .cc: writes the carry flag CC.CF (add.cc, sub.cc, mad.cc and the addc/subc/madc forms)
+    boolean carryIn;     // addc, subc, madc: read CC.CF
     String mode;         // setp comparison, atom operation, shfl/vote mode, testp property, bfind .shiftamt
     String boolOp;       // setp's .and/.or/.xor
     Opd[] ops;
@@ -47,15 +49,15 @@ final class Insn {
 
     /** A decoded operand. */
     static final class Opd {
-        static final int REG = 0, IMM = 1, SREG = 2, ADDR = 3, VEC = 4, LABEL = 5, SYM = 6, SINK = 7;
+        static final int REG = 0, IMM = 1, SREG = 2, ADDR = 3, VEC = 4, LABEL = 5, SYM = 6, SINK = 7, PAIR = 8;
 
         int kind;
-        int reg = -1;        // REG; ADDR base register (or -1)
-        int reg2 = -1;       // second destination of "a|b"
+        int reg = -1;        // REG; ADDR base register (or -1); PAIR: first destination, -1 for '_'
+        int reg2 = -1;       // PAIR: second destination, -1 for '_'
         boolean neg;         // !%p
         long imm;            // IMM bits (typed at decode); ADDR offset
         int sreg, comp;      // SREG id and component (x=0, y=1, z=2)
-        int[] regs;          // VEC
+        Opd[] elems;         // VEC: registers, immediates or '_' sinks
         PtxModule.Symbol sym; // SYM, or ADDR's symbol base
         int target = -1;     // LABEL: instruction index
         String name;         // LABEL / symbol name before resolution

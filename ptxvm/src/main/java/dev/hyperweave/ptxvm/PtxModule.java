@@ -31,17 +31,19 @@ final class PtxModule implements AutoCloseable {
         final List<Symbol> params;
         final int paramBytes;
         final int registers;
+        final int[] registerBits;  // each register's declared width: narrow results widen into it (sign- or zero-extended)
         final Insn[] code;
         final long staticShared;   // bytes of .shared declared in the kernel and the module
         final long localBytes;     // per thread
         final boolean dynamicShared;
 
-        Kernel(String name, List<Symbol> params, int paramBytes, int registers, Insn[] code, long staticShared,
+        Kernel(String name, List<Symbol> params, int paramBytes, int[] registerBits, Insn[] code, long staticShared,
                long localBytes, boolean dynamicShared) {
             this.name = name;
             this.params = params;
             this.paramBytes = paramBytes;
-            this.registers = registers;
+            this.registers = registerBits.length;
+            this.registerBits = registerBits;
             this.code = code;
             this.staticShared = staticShared;
             this.localBytes = localBytes;

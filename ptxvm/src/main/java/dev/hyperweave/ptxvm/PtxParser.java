@@ -134,10 +134,17 @@ final class PtxParser {
 
     // ---- variables -------------------------------------------------------------------------------
 
-    private record VarDecl(String name, long size, int align, boolean unsized) {}
+    /** A declared variable; {@code init} is the text after '=' (module .global/.const only), or null. */
+    private record VarDecl(String name, PtxType type, long count, long size, int align, boolean unsized, String init) {}
 
-    /** ".align A .type name[N]" or ".type name" (space keywords already removed). */
+    /** ".align A .type name[N][M] = init" or ".type name" (space keywords already removed). */
     private static VarDecl varDecl(String decl, int line) {
+        String init = null;
+        int eq = decl.indexOf('=');
+        if (eq >= 0) {
+            init = decl.substring(eq + 1).trim();
+            decl = decl.substring(0, eq);
+        }
         String[] tok = decl.trim().split("\\s+");
         int align = 0;
         PtxType type = null;
@@ -147,28 +154,42 @@ final class PtxParser {
             else if (tok[i].startsWith(".") && PtxType.of(tok[i].substring(1)) != null) type = PtxType.of(tok[i].substring(1));
             else if (tok[i].startsWith(".v")) throw error(line, "vector-typed variables are not supported: " + decl);
             else if (tok[i].startsWith(".")) throw error(line, "unknown variable modifier " + tok[i] + " in: " + decl);
-            else nameTok = tok[i];
+            else if (nameTok == null) nameTok = tok[i];
+            else throw error(line, "cannot read the variable declaration: " + decl);
         }
         if (type == null || nameTok == null) throw error(line, "cannot read the variable declaration: " + decl);
-        if (nameTok.contains("=")) throw error(line, "initialisers are not supported: " + decl);
         long count = 1;
         boolean unsized = false;
         String name = nameTok;
         int b = nameTok.indexOf('[');
         if (b >= 0) {
             name = nameTok.substring(0, b);
-            String n = nameTok.substring(b + 1, nameTok.indexOf(']'));
-            if (n.isEmpty()) unsized = true;
-            else count = Long.parseLong(n);
+            String dims = nameTok.substring(b);
+            if (!dims.matches("(\\[\\d*\\])+")) throw error(line, "cannot read the array dimensions of: " + decl);
+            String[] ns = dims.substring(1, dims.length() - 1).split("\\]\\[", -1);
+            for (int k = 0; k < ns.length; k++) {
+                if (ns[k].isEmpty() && k > 0) throw error(line, "only the first array dimension may be left out: " + decl);
+                if (ns[k].isEmpty()) unsized = true;
+                else count *= Long.parseLong(ns[k]);
+            }
+            if (init != null && ns.length > 1) throw error(line, "initialisers of multi-dimensional arrays are not supported: " + decl);
         }
+        if (unsized && init != null) count = init.startsWith("{") ? splitTop(init.substring(1, init.length() - 1)).size() : 1;
         if (align == 0) align = type.bytes();
-        return new VarDecl(name, count * type.bytes(), align, unsized);
+        return new VarDecl(name, type, count, count * type.bytes(), align, unsized && init == null, init);
+    }
+
+    /** A declaration that may not have an initialiser (PTX initialises only .global and .const variables). */
+    private static VarDecl uninitialised(String decl, int line) {
+        VarDecl d = varDecl(decl, line);
+        if (d.init() != null) throw error(line, "only .global and .const variables may have an initialiser: " + decl);
+        return d;
     }
 
     private void moduleVariable(Stmt s) {
         String t = s.text().replace(".visible", "").replace(".extern", "").trim();
         if (t.startsWith(".shared")) {
-            VarDecl d = varDecl(t.substring(7), s.line());
+            VarDecl d = uninitialised(t.substring(7), s.line());
             if (d.unsized()) { // dynamic shared memory: placed after each kernel's static shared memory
                 moduleDynamicShared.add(d);
                 return;
@@ -181,12 +202,48 @@ final class PtxParser {
             return;
         }
         Space space = t.startsWith(".const") ? Space.CONST : Space.GLOBAL;
-        VarDecl d = varDecl(t.substring(t.indexOf(' ') < 0 ? t.length() : 0).replaceFirst("^\\.(global|const)", ""), s.line());
-        MemorySegment seg = module.globals.allocate(Math.max(1, d.size()), Math.max(1, d.align()));
+        VarDecl d = varDecl(t.replaceFirst("^\\.(global|const)", ""), s.line());
+        MemorySegment seg = module.globals.allocate(Math.max(1, d.size()), Math.max(1, d.align())); // zeroed, as PTX requires
+        if (d.init() != null) initialise(seg, d, s);
         module.globalVars.put(d.name(), seg);
         PtxModule.Symbol sym = new PtxModule.Symbol(d.name(), space, d.size(), d.align());
         sym.offset = seg.address();
         globalSymbols.put(d.name(), sym);
+    }
+
+    /**
+     * Writes a .global/.const initialiser: a scalar or a {list} (elements left out stay zero, PTX ISA
+     * 5.4.4). An element is a constant or the address of a .global/.const variable (name, name+offset,
+     * generic(name)+offset: the VM's global and generic addresses are the same).
+     */
+    private void initialise(MemorySegment seg, VarDecl d, Stmt s) {
+        String init = d.init();
+        List<String> values = init.startsWith("{") && init.endsWith("}") ? splitTop(init.substring(1, init.length() - 1)) : List.of(init);
+        if (values.size() > d.count()) throw error(s.line(), "more initial values than elements in: " + s.text());
+        int size = d.type().bytes();
+        for (int k = 0; k < values.size(); k++) {
+            long v = initialValue(values.get(k), d.type(), s);
+            Executor.write(seg, (long) k * size, size, v);
+        }
+    }
+
+    /** name, name+offset, generic(name), generic(name)+offset. */
+    private static final java.util.regex.Pattern ADDRESS_INIT = java.util.regex.Pattern.compile(
+            "(?:generic\\(\\s*([A-Za-z_$][\\w$]*)\\s*\\)|([A-Za-z_$][\\w$]*))\\s*(?:\\+\\s*(\\w+))?");
+
+    private long initialValue(String v, PtxType type, Stmt s) {
+        java.util.regex.Matcher m = ADDRESS_INIT.matcher(v);
+        if (m.matches()) {
+            String name = m.group(1) != null ? m.group(1) : m.group(2);
+            PtxModule.Symbol sym = globalSymbols.get(name);
+            if (sym == null) {
+                throw error(s.line(), "initialiser names " + name + ", which is not a .global or .const variable declared before it: " + s.text());
+            }
+            if (type.bits != 64) throw error(s.line(), "the VM's variable addresses need a 64-bit variable to hold them: " + s.text());
+            return sym.offset + (m.group(3) == null ? 0 : parseInt(m.group(3), s.line(), s.text()));
+        }
+        if (type == PtxType.F16) return Float.floatToFloat16(Float.intBitsToFloat((int) immediate(v, PtxType.F32, s.line(), s.text())));
+        return immediate(v, type, s.line(), s.text());
     }
 
     private final Map<String, PtxModule.Symbol> globalSymbols = new HashMap<>();
@@ -199,6 +256,7 @@ final class PtxParser {
     // ---- kernels ---------------------------------------------------------------------------------
 
     private Map<String, Integer> regs;
+    private List<Integer> regBits; // declared width of each register, by index
     private Map<String, PtxModule.Symbol> symbols;
     private Map<String, Integer> labels;
 
@@ -208,6 +266,7 @@ final class PtxParser {
         int open = h.indexOf('('), close = h.lastIndexOf(')');
         String name = (open < 0 ? h.substring(h.indexOf(".entry") + 6) : h.substring(h.indexOf(".entry") + 6, open)).trim();
         regs = new HashMap<>();
+        regBits = new ArrayList<>();
         symbols = new HashMap<>(moduleShared);
         symbols.putAll(globalSymbols);
         labels = new HashMap<>();
@@ -219,7 +278,7 @@ final class PtxParser {
                 if (p.isBlank()) continue;
                 p = p.trim();
                 if (!p.startsWith(".param")) throw error(head.line(), "not a .param: " + p);
-                VarDecl d = varDecl(p.substring(6).replace(".ptr", "").replace(".global", ""), head.line());
+                VarDecl d = uninitialised(p.substring(6).replace(".ptr", "").replace(".global", ""), head.line());
                 PtxModule.Symbol sym = new PtxModule.Symbol(d.name(), Space.PARAM, d.size(), d.align());
                 paramBytes = (int) align(paramBytes, d.align());
                 sym.offset = paramBytes;
@@ -255,7 +314,7 @@ final class PtxParser {
             if (t.startsWith(".reg")) {
                 declareRegisters(s);
             } else if (t.startsWith(".shared") || t.startsWith(".extern .shared")) {
-                VarDecl d = varDecl(t.replace(".extern", "").trim().substring(7), s.line());
+                VarDecl d = uninitialised(t.replace(".extern", "").trim().substring(7), s.line());
                 PtxModule.Symbol sym = new PtxModule.Symbol(d.name(), Space.SHARED, d.size(), d.align());
                 if (d.unsized()) {
                     dynamic = true;
@@ -267,7 +326,7 @@ final class PtxParser {
                 }
                 symbols.put(d.name(), sym);
             } else if (t.startsWith(".local")) {
-                VarDecl d = varDecl(t.substring(6), s.line());
+                VarDecl d = uninitialised(t.substring(6), s.line());
                 PtxModule.Symbol sym = new PtxModule.Symbol(d.name(), Space.LOCAL, d.size(), d.align());
                 local = align(local, d.align());
                 sym.offset = local;
@@ -293,28 +352,33 @@ final class PtxParser {
         Insn[] withRet = java.util.Arrays.copyOf(code, code.length + 1);
         withRet[code.length] = new Insn(Op.RET, st.get(Math.min(i, st.size() - 1)).line(), "ret (end of kernel)");
         withRet[code.length].ops = new Opd[0];
-        module.kernels.put(name, new PtxModule.Kernel(name, params, paramBytes, regs.size(), withRet, align(shared, 16), local,
-                dynamic));
+        int[] widths = regBits.stream().mapToInt(Integer::intValue).toArray();
+        module.kernels.put(name, new PtxModule.Kernel(name, params, paramBytes, widths, withRet, align(shared, 16), local, dynamic));
         return i;
     }
 
     private void declareRegisters(Stmt s) {
         String t = s.text().substring(4).trim();
         String[] parts = t.split("\\s+", 2);
-        if (parts.length < 2 || PtxType.of(parts[0].replaceFirst("^\\.v[24]\\s*", "").substring(1)) == null) {
-            throw error(s.line(), "cannot read the register declaration: " + s.text());
-        }
+        PtxType type = parts.length < 2 ? null : PtxType.of(parts[0].substring(1));
+        if (type == null) throw error(s.line(), "cannot read the register declaration: " + s.text());
         for (String r : parts[1].split(",")) {
             r = r.trim();
             int lt = r.indexOf('<');
             if (lt >= 0) {
                 String base = r.substring(0, lt);
                 int n = Integer.parseInt(r.substring(lt + 1, r.indexOf('>')));
-                for (int k = 0; k < n; k++) regs.putIfAbsent(base + k, regs.size());
+                for (int k = 0; k < n; k++) declareRegister(base + k, type);
             } else {
-                regs.putIfAbsent(r, regs.size());
+                declareRegister(r, type);
             }
         }
+    }
+
+    private void declareRegister(String name, PtxType type) {
+        if (regs.containsKey(name)) return;
+        regs.put(name, regs.size());
+        regBits.add(type.bits);
     }
 
     /** Splits on commas outside {}, [] and (). */
@@ -360,10 +424,10 @@ final class PtxParser {
             case "st" -> Op.ST;
             case "cvta" -> Op.CVTA;
             case "cvt" -> Op.CVT;
-            case "add" -> Op.ADD;
-            case "sub" -> Op.SUB;
+            case "add", "addc" -> Op.ADD;
+            case "sub", "subc" -> Op.SUB;
             case "mul" -> Op.MUL;
-            case "mad" -> Op.MAD;
+            case "mad", "madc" -> Op.MAD;
             case "fma" -> Op.FMA;
             case "div" -> Op.DIV;
             case "rem" -> Op.REM;
@@ -412,6 +476,7 @@ final class PtxParser {
         Insn in = new Insn(op, s.line(), s.text());
         in.guard = guard;
         in.guardNeg = guardNeg;
+        in.carryIn = Set.of("addc", "subc", "madc").contains(parts[0]); // add, sub or mad with the carry flag CC.CF added in
         List<PtxType> types = new ArrayList<>();
         for (int k = 1; k < parts.length; k++) {
             String m = parts[k].toLowerCase(Locale.ROOT);
@@ -485,6 +550,12 @@ final class PtxParser {
                     return true;
                 }
             }
+            case ADD, SUB, MAD -> {
+                if (m.equals("cc")) {
+                    in.cc = true;
+                    return true;
+                }
+            }
             case MIN, MAX -> {
                 if (m.equals("nan")) {
                     in.mode = "nan";
@@ -529,8 +600,10 @@ final class PtxParser {
         return r;
     }
 
-    private static final Map<String, Integer> SREGS = Map.of("%tid", 0, "%ntid", 1, "%ctaid", 2, "%nctaid", 3, "%laneid", 4,
-            "%warpid", 5, "%clock", 6, "%clock64", 7, "%nwarpid", 8, "%lanemask_lt", 9);
+    private static final Map<String, Integer> SREGS = Map.ofEntries(Map.entry("%tid", 0), Map.entry("%ntid", 1), Map.entry("%ctaid", 2),
+            Map.entry("%nctaid", 3), Map.entry("%laneid", 4), Map.entry("%warpid", 5), Map.entry("%clock", 6), Map.entry("%clock64", 7),
+            Map.entry("%nwarpid", 8), Map.entry("%lanemask_lt", 9), Map.entry("%lanemask_le", 10), Map.entry("%lanemask_eq", 11),
+            Map.entry("%lanemask_ge", 12), Map.entry("%lanemask_gt", 13));
 
     private Opd operand(String s, Insn in, int pos, int line) {
         Opd o = new Opd();
@@ -539,11 +612,25 @@ final class PtxParser {
             o.kind = Opd.SINK;
             return o;
         }
-        if (s.startsWith("{")) {
-            String[] rs = s.substring(1, s.length() - 1).split(",");
+        if (s.startsWith("{")) { // elements: registers, '_' or (as sources) immediates
+            String[] es = s.substring(1, s.length() - 1).split(",");
             o.kind = Opd.VEC;
-            o.regs = new int[rs.length];
-            for (int k = 0; k < rs.length; k++) o.regs[k] = rs[k].trim().equals("_") ? -1 : reg(rs[k].trim(), line, in.text);
+            o.elems = new Opd[es.length];
+            for (int k = 0; k < es.length; k++) {
+                o.elems[k] = operand(es[k], in, pos, line);
+                int kind = o.elems[k].kind;
+                if (kind != Opd.REG && kind != Opd.IMM && kind != Opd.SINK || o.elems[k].neg) {
+                    throw error(line, "a vector element must be a register, an immediate or '_': " + es[k].trim() + " in: " + in.text);
+                }
+            }
+            return o;
+        }
+        int bar = s.indexOf('|');
+        if (bar >= 0) { // "p|q": the two destinations of setp and shfl; '_' discards either
+            String first = s.substring(0, bar).trim(), second = s.substring(bar + 1).trim();
+            o.kind = Opd.PAIR;
+            o.reg = first.equals("_") ? -1 : reg(first, line, in.text);
+            o.reg2 = second.equals("_") ? -1 : reg(second, line, in.text);
             return o;
         }
         if (s.startsWith("[")) {
@@ -567,14 +654,6 @@ final class PtxParser {
             return o;
         }
         if (s.startsWith("%")) {
-            int bar = s.indexOf('|');
-            if (bar >= 0) {
-                o.kind = Opd.REG;
-                o.reg = reg(s.substring(0, bar), line, in.text);
-                String second = s.substring(bar + 1);
-                o.reg2 = second.equals("_") ? -1 : reg(second, line, in.text);
-                return o;
-            }
             if (regs.containsKey(s)) {
                 o.kind = Opd.REG;
                 o.reg = regs.get(s);
@@ -709,10 +788,17 @@ final class PtxParser {
             }
             if (kind == Opd.VEC && in.op != Op.LD && in.op != Op.ST && in.op != Op.MOV) throw error(line, "a vector {...} is not an operand here: " + in.text);
             if (kind == Opd.LABEL && in.op != Op.BRA) throw error(line, "a label is not an operand here: " + in.text);
+            if (kind == Opd.PAIR && (k != 0 || in.op != Op.SETP && in.op != Op.SHFL)) {
+                throw error(line, "a destination pair a|b is not an operand here: " + in.text);
+            }
+        }
+        Opd vecDest = n > 0 && in.op != Op.ST ? in.ops[0] : null;
+        if (vecDest != null && vecDest.kind == Opd.VEC) {
+            for (Opd e : vecDest.elems) if (e.kind == Opd.IMM) throw error(line, "an immediate cannot be a destination: " + in.text);
         }
         if (in.op == Op.LD || in.op == Op.ST) {
             Opd data = in.ops[in.op == Op.LD ? 0 : 1];
-            if (in.vec > 1 ? data.kind != Opd.VEC || data.regs.length != in.vec : data.kind == Opd.VEC) {
+            if (in.vec > 1 ? data.kind != Opd.VEC || data.elems.length != in.vec : data.kind == Opd.VEC) {
                 throw error(line, (in.vec > 1 ? "a .v" + in.vec + " access needs a vector of " + in.vec + " registers"
                         : "a vector of registers needs .v2 or .v4") + ": " + in.text);
             }
@@ -726,6 +812,11 @@ final class PtxParser {
         if ((in.op == Op.ATOM || in.op == Op.RED) && in.mode == null) throw error(line, "missing atomic operation in: " + in.text);
         if (in.op == Op.SETP && in.mode == null) throw error(line, "missing comparison in: " + in.text);
         if ((in.op == Op.SHFL || in.op == Op.VOTE) && in.mode == null) throw error(line, "missing mode in: " + in.text);
+        if ((in.cc || in.carryIn) && (in.type == null || in.type.bits < 32 || in.type.isFloat() || in.type.kind == PtxType.Kind.BITS
+                || in.sat || in.wide)) {
+            throw error(line, "extended-precision arithmetic (.cc, addc, subc, madc) takes .u32, .s32, .u64 or .s64, without .sat or "
+                    + ".wide: " + in.text);
+        }
         if (in.type == PtxType.F16 && !(in.op == Op.LD || in.op == Op.ST || in.op == Op.CVT || in.op == Op.MOV)) {
             throw error(line, ".f16 is supported for storage only (ld, st, cvt, mov): " + in.text);
         }

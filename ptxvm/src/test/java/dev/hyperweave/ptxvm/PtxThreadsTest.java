@@ -250,10 +250,15 @@ class PtxThreadsTest {
 
     @Test
     void aBarrierSomeThreadsNeverReachIsAnError() {
+        // A barrier waits for every thread that has not exited (PTX ISA 9.7.13.1): threads that exit are not
+        // waited for, but threads 8..31 stay alive waiting at barrier 1, so neither barrier can complete.
         String ptx = kernel("""
                 setp.ge.u32 %p1, %r26, 8;
-                @%p1 bra OUT;
-                bar.sync 0;
+                @%p1 bra OTHER;
+                barrier.sync 0;
+                bra OUT;
+                OTHER:
+                barrier.sync 1;
                 OUT:
                 st.global.u32 [%rd1], %r26;
                 """);
