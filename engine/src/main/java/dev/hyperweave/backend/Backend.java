@@ -133,7 +133,14 @@ public interface Backend extends AutoCloseable {
     /** Waits until every queued kernel has finished (host backends run synchronously). */
     default void synchronize() {}
 
+    /** Writes floats into an F32 tensor, or widened into an F64 one. */
     default void write(Tensor t, float[] values) {
+        if (t.dtype() == DType.F64) {
+            double[] d = new double[values.length];
+            for (int i = 0; i < d.length; i++) d[i] = values[i];
+            write(t, d);
+            return;
+        }
         checkHost(t, DType.F32, values.length);
         write(t, MemorySegment.ofArray(values));
     }
