@@ -133,6 +133,11 @@ public interface Backend extends AutoCloseable {
     /** Waits until every queued kernel has finished (host backends run synchronously). */
     default void synchronize() {}
 
+    /** A stopwatch over this backend's work (CUDA events on a GPU backend). */
+    default Stopwatch stopwatch() {
+        return Stopwatch.wallClock();
+    }
+
     /** Writes floats into an F32 tensor, or widened into an F64 one. */
     default void write(Tensor t, float[] values) {
         if (t.dtype() == DType.F64) {

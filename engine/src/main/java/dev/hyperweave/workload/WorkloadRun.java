@@ -1,6 +1,7 @@
 package dev.hyperweave.workload;
 
 import dev.hyperweave.backend.Backend;
+import dev.hyperweave.backend.Stopwatch;
 import dev.hyperweave.train.Session;
 
 import java.util.Arrays;
@@ -46,11 +47,13 @@ public final class WorkloadRun {
             double last = 0;
             HeapCounter heap = new HeapCounter();
             long start = System.nanoTime();
-            for (int i = 0; i < steps; i++) {
-                long t0 = System.nanoTime();
-                last = s.step();
-                times[i] = System.nanoTime() - t0;
-                if (i == 0 && warmup == 0) first = last;
+            try (Stopwatch clock = backend.stopwatch()) { // CUDA events on a GPU
+                for (int i = 0; i < steps; i++) {
+                    clock.start();
+                    last = s.step();
+                    times[i] = Math.round(clock.stopMillis() * 1e6);
+                    if (i == 0 && warmup == 0) first = last;
+                }
             }
             double total = (System.nanoTime() - start) / 1e9;
             double allocated = heap.allocatedSinceStart() / (double) steps;

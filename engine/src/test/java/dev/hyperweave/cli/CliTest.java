@@ -92,13 +92,20 @@ class CliTest {
     void cudaWithoutADriverSaysWhyAndComputesOnTheCpu() {
         Run r = run("demo", "--backend", "cuda", "--tasks", "2", "--steps", "3");
         if (dev.hyperweave.cuda.Cuda.probe().available()) {
-            assertEquals(2, r.code(), r.err());
-            assertTrue(r.err().contains("the cuda backend is not built yet"), r.err());
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.out().contains("backend cuda with"), r.out());
         } else {
             assertEquals(0, r.code(), r.err());
             assertTrue(r.err().contains("hyperweave: no CUDA driver: libcuda.so.1 could not be loaded"), r.err());
             assertTrue(r.err().contains("computing on the cpu backend instead"), r.err());
             assertTrue(r.out().contains("backend cpu with"), r.out());
         }
+    }
+
+    @Test
+    void kernelsOptionIsForCudaOnly() {
+        Run r = run("demo", "--backend", "cpu", "--kernels", "/tmp", "--tasks", "2", "--steps", "3");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--kernels applies to --backend cuda only"), r.err());
     }
 }

@@ -6,6 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.ServiceLoader;
 
 /**
  * The entry point of the device layer: probe for the driver, list devices.
@@ -27,14 +28,18 @@ public final class Cuda {
 
     private static volatile DriverProbe probe;
 
-    /** Probes libcuda.so.1 once per process: loadable, every needed symbol, version 13.0+, cuInit, devices. */
+    /**
+     * Probes libcuda.so.1 once per process: loadable, every needed symbol, version 13.0+, cuInit, devices.
+     * First runs any {@link DriverSetup} on the class path.
+     */
     public static DriverProbe probe() {
         DriverProbe p = probe;
         if (p == null) {
             synchronized (Cuda.class) {
                 p = probe;
                 if (p == null) {
-                    p = DriverProber.probe(LIBRARY);
+                    String setupProblem = runDriverSetups();
+                    p = setupProblem != null ? new DriverProbe(LIBRARY, 0, 0, setupProblem) : DriverProber.probe(LIBRARY);
                     // The prober unloads its own handle when done; initialise the bindings' one.
                     if (p.available()) check(cuda_h.cuInit(0), "cuInit");
                     probe = p;
@@ -42,6 +47,18 @@ public final class Cuda {
             }
         }
         return p;
+    }
+
+    /** Runs the {@link DriverSetup} hooks on the class path; returns why one failed, or null. */
+    private static String runDriverSetups() {
+        for (DriverSetup setup : ServiceLoader.load(DriverSetup.class)) {
+            try {
+                setup.install();
+            } catch (RuntimeException e) {
+                return "the driver setup " + setup.getClass().getName() + " failed: " + e.getMessage();
+            }
+        }
+        return null;
     }
 
     /**

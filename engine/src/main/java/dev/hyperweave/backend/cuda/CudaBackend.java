@@ -4,6 +4,7 @@ import dev.hyperweave.backend.Activation;
 import dev.hyperweave.backend.Backend;
 import dev.hyperweave.backend.BinaryOp;
 import dev.hyperweave.backend.KernelChecks;
+import dev.hyperweave.backend.Stopwatch;
 import dev.hyperweave.cuda.Cuda;
 import dev.hyperweave.cuda.CudaContext;
 import dev.hyperweave.cuda.CudaEvent;
@@ -210,34 +211,27 @@ public final class CudaBackend implements Backend {
         throw new IllegalStateException("check_indices_i32 recorded index " + index + " inside [0, " + limit + ")");
     }
 
-    /** A CUDA-event stopwatch: {@link Stopwatch#stop()} waits for the work queued since {@link Stopwatch#start()}. */
+    /** A stopwatch of two CUDA events on the default stream: stopMillis() waits for the work queued since start(). */
+    @Override
     public Stopwatch stopwatch() {
-        return new Stopwatch(context.createEvent(), context.createEvent());
-    }
+        checkOpen();
+        CudaEvent start = context.createEvent(), stop = context.createEvent();
+        return new Stopwatch() {
+            @Override public void start() { start.record(null); }
 
-    /** Times work queued on the GPU with two CUDA events. Close it to free them. */
-    public static final class Stopwatch implements AutoCloseable {
-        private final CudaEvent start, stop;
+            @Override
+            public double stopMillis() {
+                stop.record(null);
+                stop.synchronize();
+                return stop.millisSince(start);
+            }
 
-        private Stopwatch(CudaEvent start, CudaEvent stop) {
-            this.start = start;
-            this.stop = stop;
-        }
-
-        public void start() { start.record(null); }
-
-        /** Milliseconds of GPU time between start() and now. */
-        public double stop() {
-            stop.record(null);
-            stop.synchronize();
-            return stop.millisSince(start);
-        }
-
-        @Override
-        public void close() {
-            start.close();
-            stop.close();
-        }
+            @Override
+            public void close() {
+                start.close();
+                stop.close();
+            }
+        };
     }
 
     // ---- kernels ---------------------------------------------------------------------------------
