@@ -12,12 +12,12 @@ import dev.hyperweave.tensor.DType;
 import dev.hyperweave.train.Optimizer;
 import dev.hyperweave.train.Session;
 import dev.hyperweave.workload.WorkloadSpec;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Whole training steps on the cuda backend (the PTX VM behind the stand-in driver) at reduced sizes of
- * W1 and W2, against the cpu backend and the double-precision reference.
+ * Whole training steps on the cuda backend at reduced sizes of W1 and W2, against the cpu backend and
+ * the double-precision reference; run on the PTX VM ({@link VmCudaTrainingTest}) and on a real GPU
+ * where there is one ({@link GpuCudaTrainingTest}).
  *
  * <p>Tolerances: losses of the first steps agree with the cpu backend's to 1e-4 (1 + |loss|), as
  * the cpu and reference backends are held to in TrainingTest (float rounding differs between the
@@ -25,8 +25,10 @@ import org.junit.jupiter.api.Test;
  * reference backend's in F64 (which the finite-difference checks verify) to 1e-3 of the largest
  * gradient of the parameter, and parameters after the steps to 1e-4.
  */
-@Tag("ptxvm")
-class CudaTrainingTest {
+abstract class CudaTrainingSuite {
+    /** A cuda backend on the device under test. */
+    protected abstract Backend gpu();
+
     /** W1's structure, reduced: T=4, e in R^8, hypernet 8->24->24->P, target 12->16->16->10, N=16. */
     static final WorkloadSpec SMALL_HMLP = new WorkloadSpec("hmlp-small", 4, 8, 16, new int[] {12, 16, 16, 10}, new int[] {24, 24}, 0, 0);
     /** W2's structure, reduced: as above with chunks of 64 weights and chunk embeddings in R^4. */
@@ -43,7 +45,7 @@ class CudaTrainingTest {
         compareWithCpu(SMALL_CHUNKED);
     }
 
-    private static void compareWithCpu(WorkloadSpec spec) {
+    private void compareWithCpu(WorkloadSpec spec) {
         WorkloadSpec.Built built = spec.build();
         double[] cpuLoss = new double[STEPS], gpuLoss = new double[STEPS];
         float[] cpuParams, gpuParams;
@@ -51,7 +53,7 @@ class CudaTrainingTest {
             for (int i = 0; i < STEPS; i++) cpuLoss[i] = s.step();
             cpuParams = s.read(s.flatParameters());
         }
-        try (Backend gpu = VmGpu.backend(); Session s = built.session(gpu, 5)) {
+        try (Backend gpu = gpu(); Session s = built.session(gpu, 5)) {
             for (int i = 0; i < STEPS; i++) gpuLoss[i] = s.step();
             gpuParams = s.read(s.flatParameters());
             assertTrue(s.flatParameters().onDevice(), "parameters live in device memory");
@@ -72,7 +74,7 @@ class CudaTrainingTest {
         for (WorkloadSpec spec : new WorkloadSpec[] {SMALL_HMLP, SMALL_CHUNKED}) {
             WorkloadSpec.Built built = spec.build();
             Optimizer sgd = new Optimizer.Sgd(0.1, 0);
-            try (Backend ref = new ReferenceBackend(); Backend gpu = VmGpu.backend();
+            try (Backend ref = new ReferenceBackend(); Backend gpu = gpu();
                  Session r = Session.training(built.graph(), built.loss(), sgd, ref, DType.F64, 9);
                  Session g = Session.training(built.graph(), built.loss(), sgd, gpu, 9)) {
                 built.feed(r, 9);
@@ -97,7 +99,7 @@ class CudaTrainingTest {
     @Test
     void aBadTaskIdIsReportedByTheStepThatUsedIt() {
         WorkloadSpec.Built built = SMALL_HMLP.build();
-        try (Backend gpu = VmGpu.backend(); Session s = built.session(gpu, 5)) {
+        try (Backend gpu = gpu(); Session s = built.session(gpu, 5)) {
             s.step();
             s.setInput("task_ids", new int[] {0, 1, 7, 3});
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, s::step);
@@ -111,7 +113,7 @@ class CudaTrainingTest {
     @Test
     void hostAccessToDeviceTensorsIsRefused() {
         WorkloadSpec.Built built = SMALL_HMLP.build();
-        try (Backend gpu = VmGpu.backend(); Session s = built.session(gpu, 5)) {
+        try (Backend gpu = gpu(); Session s = built.session(gpu, 5)) {
             String name = s.parameterNames().get(0);
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.parameter(name).toFloatArray());
             assertTrue(e.getMessage().contains("device memory") && e.getMessage().contains("Backend.read"), e.getMessage());
