@@ -1,5 +1,9 @@
 package dev.hyperweave.cli;
 
+import dev.hyperweave.cuda.CudaException;
+import dev.hyperweave.cuda.CudaUnavailableException;
+import dev.hyperweave.tensor.ShapeException;
+import dev.hyperweave.train.InputException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -29,10 +33,15 @@ public final class Main implements Runnable {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            if (ex instanceof IllegalArgumentException) {
-                // A user error (a bad value, a shape that does not fit): the message says it all.
+            if (ex instanceof IllegalArgumentException || ex instanceof ShapeException || ex instanceof InputException
+                    || ex instanceof CudaUnavailableException) {
+                // A user error (a bad value, a shape that does not fit, a bad file): the message says it all.
                 commandLine.getErr().println("hyperweave: error: " + ex.getMessage());
                 return 2;
+            }
+            if (ex instanceof CudaException) { // the driver's own words name the call and the error
+                commandLine.getErr().println("hyperweave: " + ex.getMessage());
+                return 1;
             }
             commandLine.getErr().println("hyperweave: internal error: " + ex);
             ex.printStackTrace(commandLine.getErr());

@@ -11,18 +11,23 @@ import dev.hyperweave.tensor.ShapeException;
 import dev.hyperweave.tensor.Tensor;
 import dev.hyperweave.tensor.TensorMemory;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A graph compiled for training: forward, backward and the optimiser, with every parameter a view
  * into one flat buffer and every parameter gradient a view into a second flat buffer of the same
- * layout, so the optimiser is one fused kernel. A step allocates nothing. Not thread-safe: drive a
- * session from one thread at a time.
+ * layout, so the optimiser is one fused kernel. A step allocates nothing.
+ *
+ * <p>Threads: a session is driven by one thread at a time (any thread, one after another). A call
+ * while another thread is inside one throws IllegalStateException rather than corrupting the step.
+ * Sessions on different backends may run in parallel; two sessions sharing one backend must not.
  */
 public final class Session implements AutoCloseable {
     /** Parameters start on 64-byte boundaries inside the flat buffers. */
@@ -38,8 +43,10 @@ public final class Session implements AutoCloseable {
     private final Map<String, Tensor> paramTensors = new LinkedHashMap<>();
     private final Map<String, Tensor> gradTensors = new LinkedHashMap<>();
     private final Tensor flatParams, flatGrads, state1, state2, lossTensor;
+    private final Map<String, Long> paramOffsets = new LinkedHashMap<>();
     private long steps;
-    private boolean closed;
+    private volatile boolean closed;
+    private final AtomicReference<Thread> user = new AtomicReference<>(); // the thread inside a call, if any
 
     private Session(Graph graph, Node loss, Optimizer optimizer, Backend backend, DType floatType, long seed, List<Node> watch) {
         this.graph = graph;
@@ -83,6 +90,7 @@ public final class Session implements AutoCloseable {
             placed.put(p, pt);
             placed.put(g, gt);
             params.put(p.name(), p);
+            paramOffsets.put(p.name(), offsets[i]);
             paramTensors.put(p.name(), pt);
             gradTensors.put(p.name(), gt);
         }
@@ -111,30 +119,50 @@ public final class Session implements AutoCloseable {
         return new Session(graph, loss, optimizer, backend, floatType, seed, List.of(watch));
     }
 
-    /** The tensor of an input node, to write before a step. */
+    /** The tensor of an input node, to write before a step (with {@link #setInput}; on a GPU it is in device memory). */
     public Tensor input(String name) {
+        checkOpen();
         Node n = graph.inputs().get(name);
         if (n == null) throw new IllegalArgumentException("no input named '" + name + "' (inputs: " + graph.inputs().keySet() + ")");
         return compiled.tensor(n);
     }
 
-    /** Copies {@code data} into the input {@code name}, checking its size. */
+    /** Copies {@code data} (row-major) into the F32 input {@code name}, checking its size. */
     public void setInput(String name, float[] data) {
-        Tensor t = input(name);
-        if (data.length != t.numel()) throw new ShapeException("input '" + name + "' " + Shape.str(t.shape()) + " needs " + t.numel() + " values, got " + data.length);
-        backend.write(t, data);
+        enter();
+        try {
+            Tensor t = input(name);
+            checkLength(name, t, data.length);
+            backend.write(t, data);
+        } finally {
+            exit();
+        }
     }
 
+    /** Copies {@code data} (row-major) into the I32 input {@code name} (task ids, labels), checking its size. */
     public void setInput(String name, int[] data) {
-        Tensor t = input(name);
-        if (data.length != t.numel()) throw new ShapeException("input '" + name + "' " + Shape.str(t.shape()) + " needs " + t.numel() + " values, got " + data.length);
-        backend.write(t, data);
+        enter();
+        try {
+            Tensor t = input(name);
+            checkLength(name, t, data.length);
+            backend.write(t, data);
+        } finally {
+            exit();
+        }
+    }
+
+    private static void checkLength(String name, Tensor t, int length) {
+        if (length != t.numel()) throw new ShapeException("input '" + name + "' " + Shape.str(t.shape()) + " needs " + t.numel() + " values, got " + length);
     }
 
     /** The values of {@code t} (a tensor of this session: a parameter, a gradient, a watched value), copied to the host. */
     public float[] read(Tensor t) {
-        checkOpen();
-        return backend.readFloats(t);
+        enter();
+        try {
+            return backend.readFloats(t);
+        } finally {
+            exit();
+        }
     }
 
     /** The backend the session computes on. */
@@ -150,39 +178,116 @@ public final class Session implements AutoCloseable {
     public Tensor gradient(String name) { return named(gradTensors, name); }
 
     /** The value of a watched node (or any node the step computes). */
-    public Tensor value(Node n) { return compiled.tensor(n); }
+    public Tensor value(Node n) {
+        checkOpen();
+        return compiled.tensor(n);
+    }
 
+    /** Every parameter, each a view into this one flat buffer (64-byte aligned slices, in {@link #parameterNames()} order). */
     public Tensor flatParameters() { return flatParams; }
+
+    /** The parameters' gradients, laid out as {@link #flatParameters()}. */
     public Tensor flatGradients() { return flatGrads; }
+
+    /** The trained parameters' names, in the order of the flat buffers. */
     public List<String> parameterNames() { return List.copyOf(params.keySet()); }
 
     /** Forward, backward and one optimiser update; returns the loss before the update. */
     public double step() {
-        computeGradients();
-        steps++;
-        switch (optimizer) {
-            case Optimizer.Adam a -> backend.adam(flatParams, flatGrads, state1, state2, a.lr(), a.beta1(), a.beta2(), a.eps(), steps);
-            case Optimizer.Sgd s -> backend.sgd(flatParams, flatGrads, state1, s.lr(), s.momentum());
+        enter();
+        try {
+            compiled.run();
+            steps++;
+            switch (optimizer) {
+                case Optimizer.Adam a -> backend.adam(flatParams, flatGrads, state1, state2, a.lr(), a.beta1(), a.beta2(), a.eps(), steps);
+                case Optimizer.Sgd s -> backend.sgd(flatParams, flatGrads, state1, s.lr(), s.momentum());
+            }
+            return backend.readScalar(lossTensor);
+        } finally {
+            exit();
         }
-        return backend.readScalar(lossTensor);
     }
 
     /** Forward and backward without updating the parameters; returns the loss. */
     public double computeGradients() {
-        checkOpen();
-        compiled.run();
-        return backend.readScalar(lossTensor);
+        enter();
+        try {
+            compiled.run();
+            return backend.readScalar(lossTensor);
+        } finally {
+            exit();
+        }
     }
 
     /** Forward only (loss and watched nodes); returns the loss. */
     public double evaluate() {
-        checkOpen();
-        compiled.runForward();
-        return backend.readScalar(lossTensor);
+        enter();
+        try {
+            compiled.runForward();
+            return backend.readScalar(lossTensor);
+        } finally {
+            exit();
+        }
     }
 
+    /** Optimiser steps taken (Adam's bias correction counts them). */
     public long steps() { return steps; }
+
+    /** The compiled graph behind the session (kernel names and shapes, for profiles). */
     public CompiledGraph compiled() { return compiled; }
+
+    /**
+     * Writes the parameters, the optimiser's state and the step count to {@code file} (see
+     * {@link Checkpoint} for the format), so that {@link #load} in a session of the same graph resumes
+     * training exactly where this one is.
+     */
+    public void save(Path file) {
+        enter();
+        try {
+            Checkpoint.save(this, file);
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * Restores what {@link #save} wrote. Every parameter of the file must be one of this session's, of
+     * the same shape, and the other way round; anything else is an {@link InputException} naming the
+     * file, the byte offset and the parameter. The session is unchanged if loading fails.
+     */
+    public void load(Path file) {
+        enter();
+        try {
+            Checkpoint.load(this, file);
+        } finally {
+            exit();
+        }
+    }
+
+    // ---- for Checkpoint ------------------------------------------------------------------------------
+
+    Optimizer optimizer() { return optimizer; }
+    Tensor[] optimizerStates() { return state1 == null ? new Tensor[0] : state2 == null ? new Tensor[] {state1} : new Tensor[] {state1, state2}; }
+    long offsetOf(String name) { return paramOffsets.get(name); }
+    void restoreSteps(long s) { steps = s; }
+
+    // ---- the thread contract -------------------------------------------------------------------------
+
+    /** Marks the session in use by the calling thread; a second thread finds it taken and gets a clear error. */
+    private void enter() {
+        checkOpen();
+        Thread me = Thread.currentThread();
+        if (!user.compareAndSet(null, me)) {
+            Thread other = user.get();
+            if (other == me) throw new IllegalStateException("session re-entered from inside its own call");
+            throw new IllegalStateException("session used from two threads at once (" + me.getName() + " while "
+                    + (other == null ? "another thread" : other.getName()) + " was inside): drive a session from one thread at a time");
+        }
+    }
+
+    private void exit() {
+        user.set(null);
+    }
 
     private void checkOpen() {
         if (closed) throw new IllegalStateException("session is closed");
@@ -198,7 +303,9 @@ public final class Session implements AutoCloseable {
     @Override
     public void close() {
         if (closed) return;
+        enter();
         closed = true;
+        exit();
         compiled.close();
         arena.close();
     }

@@ -1,10 +1,14 @@
 package dev.hyperweave.cuda;
 
+import dev.hyperweave.HyperweaveException;
+
 /**
  * A CUDA driver call returned something other than CUDA_SUCCESS. The message names the call, the
  * error's name and the driver's text for it (and, for module loads, the JIT compiler's log).
  */
-public class CudaException extends RuntimeException {
+public class CudaException extends HyperweaveException {
+    private static final long serialVersionUID = 1L;
+
     private final String call;
     private final int result;
     private final String errorName;

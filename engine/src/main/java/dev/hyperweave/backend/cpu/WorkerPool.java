@@ -27,7 +27,7 @@ public final class WorkerPool implements AutoCloseable {
     private volatile boolean closed;
     private volatile Throwable failure;
     private volatile Thread caller;
-    private boolean running;
+    private final java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean();
 
     public WorkerPool(int threads) {
         if (threads < 1) throw new IllegalArgumentException("thread count must be at least 1, got " + threads);
@@ -47,8 +47,10 @@ public final class WorkerPool implements AutoCloseable {
     /** Runs {@code task} on every worker and returns when all are done; rethrows a worker's failure. */
     public void run(Task task) {
         if (closed) throw new IllegalStateException("WorkerPool is closed");
-        if (running) throw new IllegalStateException("WorkerPool.run called from inside a running task");
-        running = true;
+        if (!running.compareAndSet(false, true)) {
+            throw new IllegalStateException("the cpu backend was called while a kernel of it was running: from a second thread "
+                    + "(a backend is driven by one thread at a time) or from inside a task");
+        }
         try {
             if (threads == 1) {
                 task.run(0, 1);
@@ -75,7 +77,7 @@ public final class WorkerPool implements AutoCloseable {
                 throw new IllegalStateException(f);
             }
         } finally {
-            running = false;
+            running.set(false);
         }
     }
 
