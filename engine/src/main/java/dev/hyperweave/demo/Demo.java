@@ -120,8 +120,7 @@ public final class Demo {
         }
     }
 
-    /** Fraction of each task's samples whose argmax logit is the label. */
-    /** logits: [tasks, perTask, CLASSES] row-major. */
+    /** Fraction of each task's samples whose argmax logit is the label; logits [tasks, perTask, CLASSES] row-major. */
     static double[] accuracy(float[] logits, int[] labels, int tasks, int perTask) {
         double[] acc = new double[tasks];
         for (int k = 0; k < tasks; k++) {

@@ -43,7 +43,7 @@ final class Checkpoint {
 
     static void save(Session s, Path file) {
         Tensor[] states = s.optimizerStates();
-        int valueBytes = (int) s.flatParameters().dtype().byteSize();
+        int valueBytes = s.flatParameters().dtype().byteSize();
         List<String> names = s.parameterNames();
         long size = HEADER;
         for (String name : names) {
@@ -88,7 +88,7 @@ final class Checkpoint {
 
     static void load(Session s, Path file) {
         Tensor[] states = s.optimizerStates();
-        int valueBytes = (int) s.flatParameters().dtype().byteSize();
+        int valueBytes = s.flatParameters().dtype().byteSize();
         try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             MemorySegment in = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
             Reader r = new Reader(file, in);
