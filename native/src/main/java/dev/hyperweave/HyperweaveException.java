@@ -17,12 +17,18 @@ package dev.hyperweave;
 public class HyperweaveException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    /** @param message what went wrong, naming the op, call or file */
+    /**
+     * An error with a message and no cause.
+     *
+     * @param message what went wrong, naming the op, call or file
+     */
     public HyperweaveException(String message) {
         super(message);
     }
 
     /**
+     * An error that wraps the failure it came from.
+     *
      * @param message what went wrong
      * @param cause   the underlying failure
      */

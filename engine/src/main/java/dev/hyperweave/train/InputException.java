@@ -4,14 +4,21 @@ import dev.hyperweave.HyperweaveException;
 
 import java.nio.file.Path;
 
-/** A file the engine reads is not what it should be; the message names the file and the byte offset. */
+/**
+ * A file the engine reads is not what it should be; the message names the file and the byte offset.
+ * Thrown by {@link Session#load} for a missing, truncated or mismatched checkpoint, before anything
+ * in the session is changed.
+ */
 public class InputException extends HyperweaveException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path file;
+    /** The byte offset of the problem. */
     private final long offset;
 
     /**
+     * Creates the exception with the message "{@code file} at byte {@code offset}: {@code what}".
+     *
      * @param file   the file
      * @param offset the byte offset where the problem is
      * @param what   what is wrong there
@@ -22,12 +29,21 @@ public class InputException extends HyperweaveException {
         this.offset = offset;
     }
 
-    /** @return the file that was read */
+    /**
+     * The file that was read. Not serialized: null in a deserialized copy (the message still names it).
+     *
+     * @return the file that was read
+     */
     public Path file() {
         return file;
     }
 
-    /** @return the byte offset of the problem */
+    /**
+     * The byte offset of the problem: where the offending field or record begins (for a truncated
+     * file, where the missing data should begin); 0 for a missing file.
+     *
+     * @return the byte offset of the problem
+     */
     public long offset() {
         return offset;
     }

@@ -23,6 +23,11 @@ import java.util.regex.Pattern;
  * kernel there with the same name as one of ours replaces it. A replacement must declare the same
  * parameter list (count and types, in order); a mismatch is refused when the library is opened,
  * naming the file, the kernel and both lists.
+ *
+ * <p>Modules are loaded into the context on first use of one of their kernels, so a PTX file that the
+ * driver cannot compile is reported by {@link #function(String)}, not when the library is opened. The
+ * modules belong to the context: closing it releases them, and with them every kernel this library
+ * handed out. {@link #function(String)} may be called from any thread.
  */
 public final class KernelLibrary {
     /** System property naming a folder of replacement PTX files. */
@@ -41,7 +46,19 @@ public final class KernelLibrary {
     private final Map<String, CudaModule> modules = new HashMap<>();
     private final Map<String, CudaFunction> functions = new HashMap<>();
 
-    /** Our kernels, replaced by those in {@code overrides} (null: none) where names match. */
+    /**
+     * Our kernels, replaced by those in {@code overrides} (null: none) where names match. Reads our PTX
+     * and every {@code *.ptx} file directly in {@code overrides}, and checks the replacements'
+     * parameter lists; nothing is loaded into the context yet. Kernels in the folder that are not ours
+     * are ignored.
+     *
+     * @param context   the context to load modules into
+     * @param overrides a folder of replacement PTX files, or null for none
+     * @throws IllegalArgumentException if {@code overrides} is not a folder, a replacement's parameter
+     *         list differs from ours, or two files define the same kernel of ours
+     * @throws java.io.UncheckedIOException if a file in {@code overrides} cannot be read
+     * @throws IllegalStateException if one of our PTX resources is missing from the jar
+     */
     public KernelLibrary(CudaContext context, Path overrides) {
         this.context = context;
         for (String family : FAMILIES) {
@@ -55,13 +72,30 @@ public final class KernelLibrary {
         if (overrides != null) scan(overrides);
     }
 
-    /** Our kernels, with replacements from the folder named by {@value #OVERRIDE_PROPERTY} if it is set. */
+    /**
+     * Our kernels, with replacements from the folder named by {@value #OVERRIDE_PROPERTY} if it is set
+     * (a blank value counts as unset), as {@link #KernelLibrary(CudaContext, Path)} builds them.
+     *
+     * @param context the context to load modules into
+     * @return the library
+     * @throws IllegalArgumentException if the folder is missing or holds a replacement that does not
+     *         fit, as for the constructor
+     * @throws java.io.UncheckedIOException if a file in the folder cannot be read
+     */
     public static KernelLibrary open(CudaContext context) {
         String dir = System.getProperty(OVERRIDE_PROPERTY);
         return new KernelLibrary(context, dir == null || dir.isBlank() ? null : Path.of(dir));
     }
 
-    /** The PTX text of one of our families. */
+    /**
+     * The PTX text of one of our families, as packaged; replacements play no part.
+     *
+     * @param family one of {@link #FAMILIES}
+     * @return the PTX source, read afresh from the jar on every call
+     * @throws IllegalStateException if there is no such resource: {@code family} is not one of ours, or
+     *         the jar is incomplete
+     * @throws java.io.UncheckedIOException if the resource cannot be read
+     */
     public static String resource(String family) {
         String path = "/dev/hyperweave/kernels/" + family + ".ptx";
         try (InputStream in = KernelLibrary.class.getResourceAsStream(path)) {
@@ -110,12 +144,28 @@ public final class KernelLibrary {
         }
     }
 
-    /** Kernels replaced from the user's folder, and where from. */
+    /**
+     * Kernels replaced from the user's folder, and where from.
+     *
+     * @return an unmodifiable map from kernel name to the PTX file that replaces it; empty when none
+     */
     public Map<String, Path> replacements() {
         return Map.copyOf(replacements);
     }
 
-    /** The kernel {@code name}: the user's replacement if there is one, else ours. */
+    /**
+     * The kernel {@code name}: the user's replacement if there is one, else ours. The first request for
+     * a kernel of a family (or replacement file) loads that module into the context; the kernel is then
+     * cached, and the same object is returned.
+     *
+     * @param name the kernel's .entry name
+     * @return the kernel, valid until the context is closed
+     * @throws IllegalArgumentException if none of our kernels has that name
+     * @throws IllegalStateException if the kernel's module has yet to be loaded and the context was
+     *         closed
+     * @throws dev.hyperweave.cuda.CudaException naming cuModuleLoadDataEx, with the JIT log, if the
+     *         module does not compile, or cuModuleGetFunction if it lacks the kernel
+     */
     public synchronized CudaFunction function(String name) {
         CudaFunction f = functions.get(name);
         if (f != null) return f;

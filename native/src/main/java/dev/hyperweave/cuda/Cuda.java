@@ -30,7 +30,12 @@ public final class Cuda {
 
     /**
      * Probes libcuda.so.1 once per process: loadable, every needed symbol, version 13.0+, cuInit, devices.
-     * First runs any {@link DriverSetup} on the class path.
+     * First runs any {@link DriverSetup} on the class path. The result is cached, so later calls return
+     * at once, and a driver installed after the first call is not seen. Thread-safe.
+     *
+     * @return what the probe found; {@link DriverProbe#problem()} says why the driver is unusable
+     * @throws CudaException naming cuInit if the prober found the driver usable but initialising it
+     *         for the bindings fails (nothing is cached then, so the next call probes again)
      */
     public static DriverProbe probe() {
         DriverProbe p = probe;
@@ -63,19 +68,36 @@ public final class Cuda {
 
     /**
      * Probes a given driver library (a name for the loader or an absolute path) without caching and
-     * without touching the bindings: for tools and tests.
+     * without touching the bindings: for tools and tests. Runs no {@link DriverSetup}. Loads the library,
+     * checks its symbols and version, calls its cuInit and cuDeviceGetCount, and unloads it again.
+     *
+     * @param library the library to probe, as {@code dlopen} takes it
+     * @return what the probe found
      */
     public static DriverProbe probe(String library) {
         return DriverProber.probe(library);
     }
 
-    /** Throws {@link CudaUnavailableException} with the probe's reason unless the driver is usable. */
+    /**
+     * Throws {@link CudaUnavailableException} with the probe's reason unless the driver is usable.
+     * Probes first if {@link #probe()} has not run yet.
+     *
+     * @return the probe, which is {@link DriverProbe#available() available}
+     * @throws CudaUnavailableException if the driver cannot be used
+     */
     public static DriverProbe require() {
         DriverProbe p = probe();
         if (!p.available()) throw new CudaUnavailableException(p);
         return p;
     }
 
+    /**
+     * Every device the driver sees, in ordinal order.
+     *
+     * @return a new modifiable list, never empty
+     * @throws CudaUnavailableException if the driver cannot be used
+     * @throws CudaException naming cuDeviceGet if the driver refuses an ordinal
+     */
     public static List<CudaDevice> devices() {
         int n = require().deviceCount();
         List<CudaDevice> list = new ArrayList<>(n);
@@ -83,6 +105,15 @@ public final class Cuda {
         return list;
     }
 
+    /**
+     * One device, by the driver's ordinal ({@code CUDA_VISIBLE_DEVICES} applies).
+     *
+     * @param ordinal the device's index, from 0 to {@link DriverProbe#deviceCount()} - 1
+     * @return the device; a new object on every call
+     * @throws CudaUnavailableException if the driver cannot be used
+     * @throws IllegalArgumentException if there is no device {@code ordinal}
+     * @throws CudaException naming cuDeviceGet if the driver refuses the ordinal
+     */
     public static CudaDevice device(int ordinal) {
         int n = require().deviceCount();
         if (ordinal < 0 || ordinal >= n) {

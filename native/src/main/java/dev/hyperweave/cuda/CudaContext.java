@@ -14,6 +14,12 @@ import java.util.Set;
  * keeps a current context per thread: every operation here, or on what it owns, first makes this
  * context current on the calling thread, so any thread may use it. {@link #close()} releases every
  * live buffer, module, stream and event (newest first), then the hold on the primary context.
+ *
+ * <p>Obtained from {@link CudaDevice#primaryContext()}. Once closed, every method but
+ * {@link #device()}, {@link #liveResources()} and {@code close()} throws {@link IllegalStateException},
+ * as does every use of what it owned. The context this layer last made current is remembered per
+ * thread, and cuCtxSetCurrent runs only when it differs: code that changes the current context through
+ * the driver directly must restore it before using this layer again on that thread.
  */
 public final class CudaContext implements AutoCloseable {
     /** The context this layer last made current on each thread (saves a cuCtxSetCurrent per call). */
@@ -29,6 +35,11 @@ public final class CudaContext implements AutoCloseable {
         this.handle = handle;
     }
 
+    /**
+     * The device whose primary context this holds. Available after {@link #close()}.
+     *
+     * @return the device
+     */
     public CudaDevice device() {
         return device;
     }
@@ -55,7 +66,18 @@ public final class CudaContext implements AutoCloseable {
         return r;
     }
 
-    /** Device memory of {@code bytes} bytes (contents undefined). */
+    /**
+     * Device memory of {@code bytes} bytes (contents undefined), owned by this context until the
+     * buffer or the context is closed.
+     *
+     * @param bytes the size in bytes, at least 1
+     * @return the buffer (cuMemAlloc_v2)
+     * @throws IllegalArgumentException if {@code bytes} is not positive
+     * @throws IllegalStateException if this context was closed
+     * @throws CudaOutOfMemoryException if the device cannot hold the allocation; the message names
+     *         cuMemAlloc_v2 and the size
+     * @throws CudaException naming cuMemAlloc_v2 and the size if the driver fails otherwise
+     */
     public DeviceBuffer allocate(long bytes) {
         if (bytes <= 0) throw new IllegalArgumentException("device allocation of " + bytes + " bytes: the size must be positive");
         use();
@@ -67,12 +89,30 @@ public final class CudaContext implements AutoCloseable {
         }
     }
 
-    /** Loads a module from PTX text; a JIT failure throws with the compiler's log in the message. */
+    /**
+     * Loads a module from PTX text; a JIT failure throws with the compiler's log in the message. The
+     * driver compiles the PTX for this device at the call. The module is owned by this context until
+     * it or the context is closed.
+     *
+     * @param ptx the module's PTX source
+     * @return the loaded module (cuModuleLoadDataEx)
+     * @throws IllegalStateException if this context was closed
+     * @throws CudaException naming cuModuleLoadDataEx, with the JIT error log (up to 16 KiB) when the
+     *         compiler wrote one, if the PTX does not load
+     */
     public CudaModule loadModule(String ptx) {
         use();
         return own(CudaModule.load(this, ptx));
     }
 
+    /**
+     * A new non-blocking stream (cuStreamCreate with {@code CU_STREAM_NON_BLOCKING}), owned by this
+     * context until it or the context is closed.
+     *
+     * @return the stream
+     * @throws IllegalStateException if this context was closed
+     * @throws CudaException naming cuStreamCreate if the driver fails
+     */
     public CudaStream createStream() {
         use();
         try (Arena arena = Arena.ofConfined()) {
@@ -82,6 +122,14 @@ public final class CudaContext implements AutoCloseable {
         }
     }
 
+    /**
+     * A new timing event (cuEventCreate with {@code CU_EVENT_DEFAULT}), owned by this context until it
+     * or the context is closed.
+     *
+     * @return the event, not yet recorded
+     * @throws IllegalStateException if this context was closed
+     * @throws CudaException naming cuEventCreate if the driver fails
+     */
     public CudaEvent createEvent() {
         use();
         try (Arena arena = Arena.ofConfined()) {
@@ -91,13 +139,25 @@ public final class CudaContext implements AutoCloseable {
         }
     }
 
-    /** Waits for all work in this context. */
+    /**
+     * Waits for all work in this context, on every stream (cuCtxSynchronize). A kernel's failure at run
+     * time (an illegal address, say) is reported here, or by the next call that synchronizes.
+     *
+     * @throws IllegalStateException if this context was closed
+     * @throws CudaException naming cuCtxSynchronize if the work, or the wait, failed
+     */
     public void synchronize() {
         use();
         Cuda.check(cuda_h.cuCtxSynchronize(), "cuCtxSynchronize");
     }
 
-    /** {free, total} device memory in bytes. */
+    /**
+     * {free, total} device memory in bytes, device-wide: other contexts and processes count too.
+     *
+     * @return a new two-element array: free bytes, then total bytes (cuMemGetInfo_v2)
+     * @throws IllegalStateException if this context was closed
+     * @throws CudaException naming cuMemGetInfo_v2 if the driver fails
+     */
     public long[] memoryInfo() {
         use();
         try (Arena arena = Arena.ofConfined()) {
@@ -107,7 +167,11 @@ public final class CudaContext implements AutoCloseable {
         }
     }
 
-    /** Resources created through this context and not yet released. */
+    /**
+     * Resources created through this context and not yet released: a leak check.
+     *
+     * @return the number of live buffers, modules, streams and events; 0 once closed
+     */
     public synchronized int liveResources() {
         return live.size();
     }
@@ -121,6 +185,16 @@ public final class CudaContext implements AutoCloseable {
         r.release();
     }
 
+    /**
+     * Releases every live buffer, module, stream and event, newest first, then this hold on the
+     * primary context (cuDevicePrimaryCtxRelease_v2); the driver destroys the context when its last
+     * hold goes. Closing twice is harmless. A failed release does not stop the others: the first
+     * failure is thrown once all were tried, with later ones suppressed, and the context counts as
+     * closed regardless.
+     *
+     * @throws CudaException naming the driver call of the first release that failed, or naming
+     *         cuCtxSetCurrent if the context could not be made current (then no resource was freed)
+     */
     @Override
     public void close() {
         List<DeviceResource> toRelease;

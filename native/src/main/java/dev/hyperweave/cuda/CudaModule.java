@@ -7,7 +7,11 @@ import java.lang.foreign.ValueLayout;
 import java.util.HashMap;
 import java.util.Map;
 
-/** A module JIT-compiled by the driver from PTX text, and the kernels in it. */
+/**
+ * A module JIT-compiled by the driver from PTX text, and the kernels in it. Created by
+ * {@link CudaContext#loadModule(String)}; unloaded by {@link #close()} or with its context, after which
+ * its {@link CudaFunction}s can no longer be used.
+ */
 public final class CudaModule extends DeviceResource {
     private static final int LOG_BYTES = 16 * 1024;
 
@@ -42,7 +46,16 @@ public final class CudaModule extends DeviceResource {
         }
     }
 
-    /** The kernel {@code name} (its PTX .entry name). */
+    /**
+     * The kernel {@code name} (its PTX .entry name). Looked up once (cuModuleGetFunction), then the same
+     * object is returned.
+     *
+     * @param name the kernel's .entry name
+     * @return the kernel, valid while this module is loaded
+     * @throws IllegalStateException if this module was released
+     * @throws CudaException naming cuModuleGetFunction and {@code name} if the module has no such
+     *         kernel (CUDA_ERROR_NOT_FOUND)
+     */
     public synchronized CudaFunction function(String name) {
         use();
         CudaFunction f = functions.get(name);

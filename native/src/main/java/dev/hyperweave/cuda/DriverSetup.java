@@ -9,6 +9,10 @@ package dev.hyperweave.cuda;
  */
 public interface DriverSetup {
 
-    /** Makes the driver loadable as libcuda.so.1; a failure becomes the probe's problem. */
+    /**
+     * Makes the driver loadable as libcuda.so.1. Runs once per process, on the thread of the first
+     * {@link Cuda#probe()}, before the driver is loaded. A {@link RuntimeException} thrown here becomes
+     * the probe's problem (the driver is then unavailable) and no later setup runs.
+     */
     void install();
 }
