@@ -56,9 +56,10 @@ public final class TargetMlp {
      * @param hidden the activation of every layer but the last
      * @param widths layer widths, input first; at least two
      * @return the target MLP
-     * @throws IllegalArgumentException if a width is not positive
+     * @throws IllegalArgumentException if there are fewer than two widths or a width is not positive
      */
     public static TargetMlp of(Activation hidden, int... widths) {
+        if (widths.length < 2) throw new IllegalArgumentException("a target MLP needs at least two widths (input and output), got " + widths.length);
         Activation[] acts = new Activation[widths.length - 1];
         Arrays.fill(acts, hidden);
         acts[acts.length - 1] = Activation.NONE;

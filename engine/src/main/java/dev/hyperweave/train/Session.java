@@ -254,7 +254,10 @@ public final class Session implements AutoCloseable {
      * @return a live view, updated in place by every step and valid until {@link #close()}
      * @throws IllegalArgumentException if the session trains no parameter {@code name}
      */
-    public Tensor parameter(String name) { return named(paramTensors, name); }
+    public Tensor parameter(String name) {
+        checkOpen();
+        return named(paramTensors, name);
+    }
 
     /**
      * The gradient of a parameter after the last step or {@link #computeGradients()}: each run
@@ -264,7 +267,10 @@ public final class Session implements AutoCloseable {
      * @return a live view into {@link #flatGradients()}, of the parameter's shape, valid until {@link #close()}
      * @throws IllegalArgumentException if the session trains no parameter {@code name}
      */
-    public Tensor gradient(String name) { return named(gradTensors, name); }
+    public Tensor gradient(String name) {
+        checkOpen();
+        return named(gradTensors, name);
+    }
 
     /**
      * The value of a watched node (or any node the step computes). After {@link #step()} it holds the
@@ -286,14 +292,20 @@ public final class Session implements AutoCloseable {
      *
      * @return the 1-D buffer, in the session's float type, with zero padding after each parameter
      */
-    public Tensor flatParameters() { return flatParams; }
+    public Tensor flatParameters() {
+        checkOpen();
+        return flatParams;
+    }
 
     /**
      * The parameters' gradients, laid out as {@link #flatParameters()}.
      *
      * @return the 1-D gradient buffer; its padding stays zero
      */
-    public Tensor flatGradients() { return flatGrads; }
+    public Tensor flatGradients() {
+        checkOpen();
+        return flatGrads;
+    }
 
     /**
      * The trained parameters' names, in the order of the flat buffers.
@@ -461,9 +473,8 @@ public final class Session implements AutoCloseable {
     @Override
     public void close() {
         if (closed) return;
-        enter();
+        enter(); // held for good: a thread arriving now finds the session taken, then closed
         closed = true;
-        exit();
         compiled.close();
         arena.close();
     }

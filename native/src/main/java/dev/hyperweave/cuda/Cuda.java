@@ -6,6 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 
 /**
@@ -34,8 +35,7 @@ public final class Cuda {
      * at once, and a driver installed after the first call is not seen. Thread-safe.
      *
      * @return what the probe found; {@link DriverProbe#problem()} says why the driver is unusable
-     * @throws CudaException naming cuInit if the prober found the driver usable but initialising it
-     *         for the bindings fails (nothing is cached then, so the next call probes again)
+     * Never throws: a failing driver setup or cuInit becomes the probe's problem.
      */
     public static DriverProbe probe() {
         DriverProbe p = probe;
@@ -46,7 +46,10 @@ public final class Cuda {
                     String setupProblem = runDriverSetups();
                     p = setupProblem != null ? new DriverProbe(LIBRARY, 0, 0, setupProblem) : DriverProber.probe(LIBRARY);
                     // The prober unloads its own handle when done; initialise the bindings' one.
-                    if (p.available()) check(cuda_h.cuInit(0), "cuInit");
+                    if (p.available()) {
+                        int r = cuda_h.cuInit(0);
+                        if (r != 0) p = new DriverProbe(LIBRARY, p.driverVersion(), 0, "cuInit failed: " + error(r, "cuInit", null).getMessage());
+                    }
                     probe = p;
                 }
             }
@@ -56,12 +59,16 @@ public final class Cuda {
 
     /** Runs the {@link DriverSetup} hooks on the class path; returns why one failed, or null. */
     private static String runDriverSetups() {
-        for (DriverSetup setup : ServiceLoader.load(DriverSetup.class)) {
-            try {
-                setup.install();
-            } catch (RuntimeException e) {
-                return "the driver setup " + setup.getClass().getName() + " failed: " + e.getMessage();
+        try {
+            for (DriverSetup setup : ServiceLoader.load(DriverSetup.class)) {
+                try {
+                    setup.install();
+                } catch (RuntimeException e) {
+                    return "the driver setup " + setup.getClass().getName() + " failed: " + e.getMessage();
+                }
             }
+        } catch (ServiceConfigurationError e) { // a provider that cannot be loaded
+            return "a driver setup could not be loaded: " + e.getMessage();
         }
         return null;
     }

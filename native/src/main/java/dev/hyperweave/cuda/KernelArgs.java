@@ -142,11 +142,10 @@ public final class KernelArgs implements AutoCloseable {
     }
 
     /**
-     * Frees the native memory. Call it once: unlike {@link DeviceResource#close()}, a second call throws
-     * {@link IllegalStateException}.
+     * Frees the native memory. Closing twice is harmless.
      */
     @Override
     public void close() {
-        arena.close();
+        if (arena.scope().isAlive()) arena.close();
     }
 }
