@@ -23,6 +23,15 @@ import java.util.Map;
  * regions (gradients of slices of [T,P], of concat parts, ...) lends those regions to the kernels that
  * produce them, so they write in place and the sum costs nothing; forwards, views resolve to views
  * of their input (or to a copy where strides forbid) and everything else gets its own buffer.
+ *
+ * <p>Lifetimes: the tensors it allocates, and the views of them that {@link #tensor} returns, are
+ * valid until {@link #close}. Tensors the caller placed stay the caller's to free, and must outlive
+ * this graph; the backend is not closed with it. Nothing is initialised for the caller: an input or a
+ * parameter that is not placed starts zero-filled, and writing inputs and initialising parameters is
+ * the caller's job ({@link dev.hyperweave.train.Session} does both).
+ *
+ * <p>Threads: drive it from one thread at a time. Compiled graphs that share a backend must not run
+ * at once, since a backend is driven by one thread at a time.
  */
 public final class CompiledGraph implements AutoCloseable {
     private final Backend backend;
@@ -36,9 +45,26 @@ public final class CompiledGraph implements AutoCloseable {
     private final int inPlaceGradients;
 
     /**
-     * @param outputs nodes whose values must be computed
-     * @param forward nodes that {@link #runForward()} must compute (a subset of what outputs need)
-     * @param placed  tensors chosen by the caller for some nodes (parameters and their gradients in flat buffers)
+     * Plans a tensor for {@code outputs} and every node they depend on, binds their kernels, and fills
+     * the constants (on a device backend the fill may still be queued on return).
+     *
+     * @param backend   whose kernels are bound and whose memory holds the tensors; used, not owned
+     * @param floatType the dtype every floating node is computed in: F32, or F64 where the backend
+     *                  supports it (the reference backend); I32 nodes stay I32
+     * @param outputs   nodes whose values must be computed; at least one, all of one graph
+     * @param forward   nodes that {@link #runForward()} must compute (a subset of what outputs need);
+     *                  one the outputs do not need is ignored, silently
+     * @param placed    tensors chosen by the caller for some nodes (parameters and their gradients in
+     *                  flat buffers): each of its node's shape and computed dtype, in memory of the
+     *                  backend's kind. They are used as they are: a placed constant is not filled, and
+     *                  {@link Op#acceptsOutput} is not asked. A view node cannot be placed. An entry for
+     *                  a node the outputs do not need is kept (see {@link #tensor}) but unused.
+     * @throws IllegalArgumentException if the backend does not support {@code floatType}, {@code outputs}
+     *                                  is empty, a node of {@code outputs} or {@code forward} belongs to
+     *                                  another graph than the first output, or a placed tensor is in
+     *                                  host memory for a device backend or the reverse
+     * @throws ShapeException if a placed tensor's shape or dtype does not match its node
+     * @throws IllegalStateException if a view node is placed
      */
     public CompiledGraph(Backend backend, DType floatType, List<Node> outputs, List<Node> forward, Map<Node, Tensor> placed) {
         if (!backend.supports(floatType)) {
@@ -148,12 +174,25 @@ public final class CompiledGraph implements AutoCloseable {
         return regions;
     }
 
-    /** Runs every kernel in order. */
+    /**
+     * Runs every kernel in order. Write the inputs first (through the backend, e.g.
+     * {@link Backend#write}); on a device backend this may return before the kernels finish, and a
+     * read waits for them. Must not be called after {@link #close}.
+     */
     public void run() {
         for (Kernel k : kernels) k.run();
     }
 
-    /** Runs every kernel in order, adding each one's wall time in nanoseconds to {@code nanos[i]}. */
+    /**
+     * Runs every kernel in order, adding each one's wall time in nanoseconds to {@code nanos[i]}.
+     * The times accumulate over calls; clear the array to start over. On a device backend, which
+     * queues kernels, a time is the host's launch cost, not the kernel's (see
+     * {@link dev.hyperweave.backend.Stopwatch} for device time).
+     *
+     * @param nanos one slot per kernel, {@link #kernelCount()} long; slot {@code i} belongs to
+     *              {@code kernelNames().get(i)}
+     * @throws IllegalArgumentException if {@code nanos} has another length than {@link #kernelCount()}
+     */
     public void runProfiled(long[] nanos) {
         if (nanos.length != kernels.length) throw new IllegalArgumentException("need one slot per kernel: " + kernels.length);
         for (int i = 0; i < kernels.length; i++) {
@@ -163,28 +202,85 @@ public final class CompiledGraph implements AutoCloseable {
         }
     }
 
-    /** Runs only the kernels the forward nodes need. */
+    /**
+     * Runs only the kernels the forward nodes need, in the same order as {@link #run()}: a forward
+     * pass without gradients. The values of nodes outside it are left as they were.
+     */
     public void runForward() {
         for (Kernel k : forwardKernels) k.run();
     }
 
-    /** The tensor planned for {@code n} (a node the outputs depend on). */
+    /**
+     * The tensor planned for {@code n} (a node the outputs depend on). Depending on the plan it is a
+     * buffer of this graph's, a view of another node's tensor, a region of a gradient it adds into,
+     * or the caller's placed tensor; for a device backend it is in device memory, reached through
+     * {@link Backend#read} and {@link Backend#write}.
+     *
+     * @param n a node the outputs depend on, or a placed node
+     * @return the tensor, valid until {@link #close} (a placed one, as long as the caller keeps it)
+     * @throws IllegalArgumentException if {@code n} has no tensor here
+     */
     public Tensor tensor(Node n) {
         Tensor t = tensors.get(n);
         if (t == null) throw new IllegalArgumentException(n + " is not part of this compiled graph");
         return t;
     }
 
+    /**
+     * The backend the kernels are bound to.
+     *
+     * @return the backend given at construction; not closed by {@link #close}
+     */
     public Backend backend() { return backend; }
+
+    /**
+     * The dtype floating nodes are computed in.
+     *
+     * @return F32, or F64 on the reference backend when asked for
+     */
     public DType floatType() { return floatType; }
+
+    /**
+     * The number of kernels {@link #run()} calls. Leaves, views and in-place gradients need none.
+     *
+     * @return the kernel count
+     */
     public int kernelCount() { return kernels.length; }
-    /** Accumulated gradients whose parts were written in place (no sum kernel). */
+
+    /**
+     * Accumulated gradients whose parts were written in place (no sum kernel).
+     *
+     * @return how many gradient sums were planned away
+     */
     public int inPlaceGradients() { return inPlaceGradients; }
+
+    /**
+     * The op name of each kernel, in run order; index {@code i} matches slot {@code i} of
+     * {@link #runProfiled}.
+     *
+     * @return an immutable list of {@link #kernelCount()} names
+     */
     public List<String> kernelNames() { return List.of(kernelNames); }
-    /** Per kernel: its inputs' shapes and its output shape, for profiles. */
+
+    /**
+     * Per kernel: its inputs' shapes and its output shape, for profiles.
+     *
+     * @return an immutable list in run order, each entry as {@code "[2, 3], [3, 4] -> [2, 4]"}
+     */
     public List<String> kernelShapes() { return List.of(kernelShapes); }
+
+    /**
+     * Bytes of the tensors this graph allocated itself; placed tensors are not counted.
+     *
+     * @return the byte count of this graph's own memory
+     */
     public long bytesAllocated() { return arena.bytesAllocated(); }
 
+    /**
+     * Frees every tensor this graph allocated; the tensors from {@link #tensor} that live there (all
+     * but placed ones) become invalid, and no run may follow. Placed tensors and the backend are left
+     * alone. Closing twice is harmless.
+     */
     @Override
     public void close() {
         arena.close();

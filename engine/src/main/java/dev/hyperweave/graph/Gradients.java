@@ -17,15 +17,44 @@ import java.util.Map;
  */
 public final class Gradients {
 
-    /** What an op's backward rule sees: which inputs need a gradient, and where to send them. */
+    /**
+     * What an op's backward rule sees: which inputs need a gradient, and where to send them. Valid only
+     * during the {@link Op#backward} call it is passed to. Several contributions to one input's gradient
+     * are summed, by an accumulate node or, where they fill disjoint regions, by writing each in place
+     * (see {@link CompiledGraph}).
+     */
     public interface Context {
-        /** Whether input {@code i} lies on a path to a requested node (skip building its gradient if not). */
+        /**
+         * Whether input {@code i} lies on a path to a requested node (skip building its gradient if not).
+         * Always false for an I32 input.
+         *
+         * @param i the input's position in {@link Node#inputs()}
+         * @return whether a gradient for input {@code i} is used
+         */
         boolean needs(int i);
 
-        /** Adds {@code grad} (input i's shape) to the gradient of input {@code i}. */
+        /**
+         * Adds {@code grad} (input i's shape) to the gradient of input {@code i}. Ignored when
+         * {@link #needs needs(i)} is false, so testing first only saves building the gradient's nodes.
+         *
+         * @param i    the input's position in {@link Node#inputs()}
+         * @param grad a floating node of input {@code i}'s shape
+         * @throws IllegalStateException if {@code grad}'s shape is not input {@code i}'s, naming the op
+         */
         void add(int i, Node grad);
 
-        /** Adds {@code grad} into the region {@code view} selects of input i's gradient. */
+        /**
+         * Adds {@code grad} into the region {@code view} selects of input i's gradient; the rest of that
+         * gradient is untouched. This is how a view op passes its gradient on without a kernel:
+         * {@code view} is the op itself, applied to a buffer of the input's shape. Ignored when
+         * {@link #needs needs(i)} is false.
+         *
+         * @param i    the input's position in {@link Node#inputs()}
+         * @param view selects the region; its {@link ViewOp#view} must map a tensor of input {@code i}'s
+         *             shape to one of the current node's shape
+         * @param grad a floating node of the current node's shape (the shape checked, whatever {@code view})
+         * @throws IllegalStateException if {@code grad}'s shape is not the current node's, naming the op
+         */
         void addView(int i, ViewOp view, Node grad);
     }
 
@@ -36,6 +65,21 @@ public final class Gradients {
     /**
      * Adds d loss / d node for each of {@code wrt} to the graph and returns them in order. A node the
      * loss does not depend on gets a zero constant.
+     *
+     * <p>The graph grows: each call adds a fresh set of gradient nodes (F32, computed in the compiled
+     * graph's float type), including a constant 1 that seeds the loss's gradient. A returned node is
+     * not always a new op node of its own: it may be a constant (the seed, or a zero), a view, or the
+     * same node for two entries (both operands of an {@code add}, say). Before placing one in a buffer
+     * of your own (see {@link CompiledGraph}), copy it with {@link Graph#copy}, as
+     * {@link dev.hyperweave.train.Session} does.
+     *
+     * @param loss a floating node with one element (any rank)
+     * @param wrt  nodes of the loss's graph, leaves or not; an I32 node gets a zero gradient
+     * @return one gradient per entry of {@code wrt}, in order, each of that node's shape
+     * @throws ShapeException if {@code loss} is not floating or has other than one element
+     * @throws IllegalArgumentException if a node of {@code wrt} belongs to another graph
+     * @throws UnsupportedOperationException if the gradient must flow through an op without a backward rule
+     * @throws IllegalStateException if a backward rule hands on a gradient of the wrong shape
      */
     public static List<Node> of(Node loss, List<Node> wrt) {
         Graph g = loss.graph();
