@@ -6,7 +6,11 @@ import dev.hyperweave.HyperweaveException;
 public class ShapeException extends HyperweaveException {
     private static final long serialVersionUID = 1L;
 
-    /** @param message the op and the shapes that do not fit */
+    /**
+     * Creates the exception.
+     *
+     * @param message the op and the shapes that do not fit
+     */
     public ShapeException(String message) {
         super(message);
     }

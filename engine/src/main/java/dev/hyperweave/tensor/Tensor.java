@@ -9,9 +9,15 @@ import java.util.Arrays;
  * Views (slice, select, transpose, reshape, expand) share the segment and never copy.
  * Lifetime belongs to the {@link TensorMemory} that allocated the segment.
  *
+ * <p>Element {@code [i0,...,in]} lies at element offset {@code offset + i0*stride(0) + ... + in*stride(n)}
+ * from the segment start. Strides are in elements; a stride of 0 broadcasts a dim (see
+ * {@link #expand}). Every view is checked to lie inside its segment when it is made. A tensor is
+ * immutable; its elements are not, and nothing here synchronizes writes to them.
+ *
  * <p>A tensor in device memory (see {@link #onDevice()}) has a segment whose address is a device
  * address: it can be viewed and handed to its backend's kernels, but the element accessors here
  * refuse it (they would read GPU addresses on the host); copy it with {@code Backend.read}/{@code write}.
+ * The element accessors are slow per-element paths, meant for tests, the reference backend and I/O.
  */
 public final class Tensor {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -25,14 +31,35 @@ public final class Tensor {
     private final long[] strides;
     private final boolean device;
 
-    /** A view of host memory. */
+    /**
+     * A view of host memory. The arrays are kept, not copied: do not change them afterwards.
+     *
+     * @param segment the storage (a {@link TensorArena} slab, say); its owner's close frees it under
+     *                this view
+     * @param dtype   the element type
+     * @param offset  element offset of element {@code [0,...,0]} from the segment start
+     * @param shape   the dims
+     * @param strides element strides, one per dim; 0 broadcasts, negative strides are allowed
+     * @throws ShapeException if {@code shape} and {@code strides} differ in length, or if the view has
+     *                        elements and some of them fall outside {@code segment}
+     */
     public Tensor(MemorySegment segment, DType dtype, long offset, int[] shape, long[] strides) {
         this(segment, dtype, offset, shape, strides, false);
     }
 
     /**
      * A view of device memory: {@code segment} spans the device allocation (its address is the device
-     * address); the host never dereferences it.
+     * address); the host never dereferences it. Device memory hands these out; only its backend's
+     * kernels and {@code read}/{@code write} can use them.
+     *
+     * @param segment the device allocation: its address and byte size, never read on the host
+     * @param dtype   the element type
+     * @param offset  element offset of element {@code [0,...,0]} from the allocation start
+     * @param shape   the dims (copied)
+     * @param strides element strides, one per dim (copied)
+     * @return a tensor for which {@link #onDevice()} is true
+     * @throws ShapeException if {@code shape} and {@code strides} differ in length, or if the view has
+     *                        elements and some of them fall outside {@code segment}
      */
     public static Tensor inDeviceMemory(MemorySegment segment, DType dtype, long offset, int[] shape, long[] strides) {
         return new Tensor(segment, dtype, offset, shape.clone(), strides.clone(), true);
@@ -62,7 +89,16 @@ public final class Tensor {
         }
     }
 
-    /** Wraps a whole segment as a contiguous tensor. */
+    /**
+     * Wraps a whole segment as a contiguous tensor: offset 0, row-major strides. The segment may be
+     * larger than the tensor needs.
+     *
+     * @param segment the host storage
+     * @param dtype   the element type
+     * @param shape   the dims (copied)
+     * @return a contiguous host tensor starting at the segment's first byte
+     * @throws ShapeException if the segment is too small for the shape
+     */
     public static Tensor of(MemorySegment segment, DType dtype, int... shape) {
         return new Tensor(segment, dtype, 0, shape.clone(), Shape.contiguousStrides(shape));
     }
@@ -71,20 +107,94 @@ public final class Tensor {
         return new Tensor(segment, dtype, offset, shape, strides, device);
     }
 
+    /**
+     * The whole storage, shared with every view of it, not just this view's elements.
+     *
+     * @return the segment; for a device tensor it carries the device address and must not be read
+     */
     public MemorySegment segment() { return segment; }
-    /** Whether the elements live in device (GPU) memory, out of the host's reach. */
+
+    /**
+     * Whether the elements live in device (GPU) memory, out of the host's reach.
+     *
+     * @return true for device tensors, whose element accessors throw IllegalStateException
+     */
     public boolean onDevice() { return device; }
+
+    /**
+     * The element type.
+     *
+     * @return the dtype
+     */
     public DType dtype() { return dtype; }
-    /** Offset of element [0,...,0] in elements from the segment start. */
+
+    /**
+     * Offset of element [0,...,0] in elements from the segment start.
+     *
+     * @return the offset, in elements
+     */
     public long offset() { return offset; }
+
+    /**
+     * The number of dims.
+     *
+     * @return the rank; 0 for a scalar
+     */
     public int rank() { return shape.length; }
+
+    /**
+     * The dims.
+     *
+     * @return a copy of the dims
+     */
     public int[] shape() { return shape.clone(); }
+
+    /**
+     * One dim's size.
+     *
+     * @param i the dim; negative counts from the end ({@code -1} is the last). Not checked: out of
+     *          range fails with ArrayIndexOutOfBoundsException
+     * @return the size of dim {@code i}
+     */
     public int dim(int i) { return shape[i < 0 ? shape.length + i : i]; }
+
+    /**
+     * One dim's stride.
+     *
+     * @param i the dim; negative counts from the end. Not checked: out of range fails with
+     *          ArrayIndexOutOfBoundsException
+     * @return the stride of dim {@code i}, in elements; 0 for a broadcast dim
+     */
     public long stride(int i) { return strides[i < 0 ? strides.length + i : i]; }
+
+    /**
+     * The strides.
+     *
+     * @return a copy of the element strides
+     */
     public long[] strides() { return strides.clone(); }
+
+    /**
+     * The element count: a broadcast dim counts at its full size, though its elements share storage.
+     *
+     * @return the product of the dims
+     */
     public long numel() { return Shape.numel(shape); }
+
+    /**
+     * {@link #offset()} in bytes.
+     *
+     * @return the byte offset of element {@code [0,...,0]} from the segment start
+     */
     public long byteOffset() { return offset * dtype.byteSize(); }
 
+    /**
+     * Whether the elements are dense and row-major from {@link #offset()}, so the view is one run of
+     * {@code numel() * dtype().byteSize()} bytes. The strides of size-1 dims are ignored; a broadcast
+     * dim of size above 1 makes a tensor non-contiguous. The offset need not be 0.
+     *
+     * @return true if the view is one dense row-major run
+     */
     public boolean isContiguous() {
         long expected = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
@@ -94,10 +204,27 @@ public final class Tensor {
         return true;
     }
 
+    /**
+     * Whether the dims are equal; dtype, strides and memory are not compared.
+     *
+     * @param o the other tensor
+     * @return true if both have the same dims
+     */
     public boolean sameShape(Tensor o) { return Arrays.equals(shape, o.shape); }
 
     // ---- views -------------------------------------------------------------------------------
 
+    /**
+     * A view of {@code length} consecutive indices of one dim, starting at {@code start}; the rank and
+     * strides are unchanged.
+     *
+     * @param dim    the dim; negative counts from the end
+     * @param start  the first index kept
+     * @param length the number of indices kept (0 is allowed)
+     * @return the view, sharing this tensor's memory
+     * @throws ShapeException if {@code dim} is out of range or {@code [start, start + length)} is not
+     *                        inside the dim
+     */
     public Tensor slice(int dim, int start, int length) {
         dim = axis(dim);
         if (start < 0 || length < 0 || start + length > shape[dim]) {
@@ -108,7 +235,14 @@ public final class Tensor {
         return view(offset + start * strides[dim], s, strides.clone());
     }
 
-    /** Removes dimension {@code dim} by fixing its index. */
+    /**
+     * Removes dimension {@code dim} by fixing its index.
+     *
+     * @param dim   the dim to remove; negative counts from the end
+     * @param index the index it is fixed at
+     * @return a view of rank {@code rank() - 1}, sharing this tensor's memory
+     * @throws ShapeException if {@code dim} or {@code index} is out of range
+     */
     public Tensor select(int dim, int index) {
         dim = axis(dim);
         if (index < 0 || index >= shape[dim]) {
@@ -117,6 +251,15 @@ public final class Tensor {
         return view(offset + index * strides[dim], Shape.remove(shape, dim), Shape.remove(strides, dim));
     }
 
+    /**
+     * Swaps two dims and their strides. No data moves, and the result is usually not contiguous: this is
+     * how a transposed operand reaches {@code Backend.matmul}.
+     *
+     * @param d0 one dim; negative counts from the end
+     * @param d1 the other dim (may equal {@code d0})
+     * @return the view, sharing this tensor's memory
+     * @throws ShapeException if a dim is out of range
+     */
     public Tensor transpose(int d0, int d1) {
         d0 = axis(d0);
         d1 = axis(d1);
@@ -127,6 +270,14 @@ public final class Tensor {
         return view(offset, s, st);
     }
 
+    /**
+     * Inserts a dim of size 1 (stride 0).
+     *
+     * @param dim where the new dim goes in the result, in {@code [-(rank()+1), rank()]}; negative counts
+     *            from the end of the result ({@code -1} appends). Not checked: out of range fails with
+     *            ArrayIndexOutOfBoundsException, not ShapeException
+     * @return a view of rank {@code rank() + 1}, sharing this tensor's memory
+     */
     public Tensor unsqueeze(int dim) {
         if (dim < 0) dim += shape.length + 1;
         int[] s = new int[shape.length + 1];
@@ -137,7 +288,16 @@ public final class Tensor {
         return view(offset, s, st);
     }
 
-    /** Broadcasts size-1 dimensions to {@code newShape} with stride 0 (same rank). */
+    /**
+     * Broadcasts size-1 dimensions to {@code newShape} with stride 0 (same rank). Every index of an
+     * expanded dim reads the same element, so the result is an input for kernels that take stride-0
+     * operands, never an output.
+     *
+     * @param newShape the target dims: each equals this tensor's dim, or this tensor's dim is 1 (to
+     *                 add leading dims, {@link #unsqueeze} first)
+     * @return the broadcast view, sharing this tensor's memory
+     * @throws ShapeException if the ranks differ or a dim that is not 1 would change
+     */
     public Tensor expand(int... newShape) {
         if (newShape.length != shape.length) {
             throw new ShapeException("expand " + Shape.str(shape) + " to " + Shape.str(newShape) + ": ranks differ");
@@ -151,10 +311,24 @@ public final class Tensor {
         return view(offset, newShape.clone(), st);
     }
 
-    /** True if {@link #reshape} can express {@code newShape} as a view of this tensor. */
+    /**
+     * True if {@link #reshape} can express {@code newShape} as a view of this tensor.
+     *
+     * @param newShape the target dims (not validated: pass non-negative dims)
+     * @return false if the sizes differ or the strides rule a view out
+     */
     public boolean canReshape(int... newShape) { return reshapeStrides(newShape) != null; }
 
-    /** A view with a new shape of equal size; throws if the strides make a view impossible. */
+    /**
+     * A view with a new shape of equal size; throws if the strides make a view impossible. Any
+     * contiguous tensor reshapes. A strided one reshapes when every run of old dims that gets merged is
+     * contiguous within itself: splitting a dim always works, flattening a transposed matrix does not
+     * (copy it first). Never copies.
+     *
+     * @param newShape the target dims, of the same element count
+     * @return the view, sharing this tensor's memory
+     * @throws ShapeException if a dim is negative, the element counts differ, or no view has that shape
+     */
     public Tensor reshape(int... newShape) {
         Shape.checkValid(newShape);
         if (Shape.numel(newShape) != numel()) {
@@ -203,7 +377,13 @@ public final class Tensor {
 
     // ---- element access (slow paths for tests, the reference backend and I/O) ----------------
 
-    /** Element offset (in elements, from the segment start) of the row-major linear index. */
+    /**
+     * Element offset (in elements, from the segment start) of the row-major linear index.
+     *
+     * @param linear the row-major index, in {@code [0, numel())}. Not checked: a larger index wraps
+     *               around the outermost dim, and a tensor with a zero dim divides by zero
+     * @return the element offset, for {@link #getRaw} and {@link #setRaw}
+     */
     public long offsetOf(long linear) {
         long off = offset;
         for (int i = shape.length - 1; i >= 0; i--) {
@@ -214,6 +394,13 @@ public final class Tensor {
         return off;
     }
 
+    /**
+     * Element offset (in elements, from the segment start) of a multi-dimensional index.
+     *
+     * @param idx one index per dim
+     * @return the element offset, for {@link #getRaw} and {@link #setRaw}
+     * @throws ShapeException if the index count is not {@link #rank()} or an index is out of range
+     */
     public long offsetOf(int... idx) {
         if (idx.length != shape.length) throw new ShapeException("index rank " + idx.length + " for " + Shape.str(shape));
         long off = offset;
@@ -224,7 +411,15 @@ public final class Tensor {
         return off;
     }
 
-    /** Reads the element at an element offset (see {@link #offsetOf}) as a double, whatever the dtype. */
+    /**
+     * Reads the element at an element offset (see {@link #offsetOf}) as a double, whatever the dtype.
+     *
+     * @param elementOffset offset in elements from the segment start (not from {@link #offset()});
+     *                      checked against the segment only, not against this view
+     * @return the element, widened to double
+     * @throws IllegalStateException if the tensor is {@linkplain #onDevice() on the device} or its
+     *                               memory is closed
+     */
     public double getRaw(long elementOffset) {
         if (device) throw hostAccess();
         return switch (dtype) {
@@ -234,6 +429,15 @@ public final class Tensor {
         };
     }
 
+    /**
+     * Writes the element at an element offset (see {@link #offsetOf}), converted to the dtype: rounded
+     * to float for F32, truncated toward zero with a Java {@code (int)} cast for I32 (NaN becomes 0,
+     * out-of-range values saturate).
+     *
+     * @param elementOffset offset in elements from the segment start; checked against the segment only
+     * @param v             the value
+     * @throws IllegalStateException if the tensor is on the device or its memory is closed
+     */
     public void setRaw(long elementOffset, double v) {
         if (device) throw hostAccess();
         switch (dtype) {
@@ -243,10 +447,52 @@ public final class Tensor {
         }
     }
 
+    /**
+     * Reads one element.
+     *
+     * @param idx one index per dim
+     * @return the element, widened to double
+     * @throws ShapeException if the index count is wrong or an index is out of range
+     * @throws IllegalStateException if the tensor is on the device or its memory is closed
+     */
     public double get(int... idx) { return getRaw(offsetOf(idx)); }
+
+    /**
+     * Writes one element, converted as {@link #setRaw} does. The value comes first, then the index.
+     *
+     * @param v   the value
+     * @param idx one index per dim
+     * @throws ShapeException if the index count is wrong or an index is out of range
+     * @throws IllegalStateException if the tensor is on the device or its memory is closed
+     */
     public void set(double v, int... idx) { setRaw(offsetOf(idx), v); }
+
+    /**
+     * Reads the element at a row-major linear index.
+     *
+     * @param i the linear index, in {@code [0, numel())}; not checked (see {@link #offsetOf(long)})
+     * @return the element, widened to double
+     * @throws IllegalStateException if the tensor is on the device or its memory is closed
+     */
     public double getLinear(long i) { return getRaw(offsetOf(i)); }
+
+    /**
+     * Writes the element at a row-major linear index, converted as {@link #setRaw} does.
+     *
+     * @param i the linear index, in {@code [0, numel())}; not checked (see {@link #offsetOf(long)})
+     * @param v the value
+     * @throws IllegalStateException if the tensor is on the device or its memory is closed
+     */
     public void setLinear(long i, double v) { setRaw(offsetOf(i), v); }
+
+    /**
+     * Reads the element at a row-major linear index as an int, exactly. The dtype is not checked: on
+     * any other dtype this reinterprets raw bytes (on F32, the float's bit pattern).
+     *
+     * @param linear the linear index, in {@code [0, numel())}; not checked (see {@link #offsetOf(long)})
+     * @return the element of an I32 tensor
+     * @throws IllegalStateException if the tensor is on the device or its memory is closed
+     */
     public int getInt(long linear) {
         if (device) throw hostAccess();
         return segment.get(I, offsetOf(linear) * 4);
@@ -257,11 +503,26 @@ public final class Tensor {
                 + "copy it with Backend.read / Backend.write (Session.read for a session's tensors)");
     }
 
+    /**
+     * Sets every element to {@code v}, converted as {@link #setRaw} does, one element at a time.
+     *
+     * @param v the value
+     * @throws IllegalStateException if the tensor has elements and is on the device, or its memory is closed
+     */
     public void fill(double v) {
         long n = numel();
         for (long i = 0; i < n; i++) setRaw(offsetOf(i), v);
     }
 
+    /**
+     * Copies {@code src} into this tensor in row-major order, converted to the dtype as {@link #setRaw}
+     * does (a bulk copy when the tensor is contiguous F32).
+     *
+     * @param src {@link #numel()} values
+     * @return this tensor
+     * @throws ShapeException if {@code src.length} is not {@link #numel()} (checked first)
+     * @throws IllegalStateException if the tensor is on the device or its memory is closed
+     */
     public Tensor copyFrom(float[] src) {
         checkLength(src.length);
         if (device) throw hostAccess();
@@ -273,12 +534,30 @@ public final class Tensor {
         return this;
     }
 
+    /**
+     * Copies {@code src} into this tensor in row-major order, converted to the dtype as {@link #setRaw}
+     * does, one element at a time.
+     *
+     * @param src {@link #numel()} values
+     * @return this tensor
+     * @throws ShapeException if {@code src.length} is not {@link #numel()}
+     * @throws IllegalStateException if the tensor has elements and is on the device, or its memory is closed
+     */
     public Tensor copyFrom(double[] src) {
         checkLength(src.length);
         for (int i = 0; i < src.length; i++) setRaw(offsetOf(i), src[i]);
         return this;
     }
 
+    /**
+     * Copies {@code src} into this tensor in row-major order, converted to the dtype (a bulk copy when
+     * the tensor is contiguous I32).
+     *
+     * @param src {@link #numel()} values
+     * @return this tensor
+     * @throws ShapeException if {@code src.length} is not {@link #numel()} (checked first)
+     * @throws IllegalStateException if the tensor is on the device or its memory is closed
+     */
     public Tensor copyFrom(int[] src) {
         checkLength(src.length);
         if (device) throw hostAccess();
@@ -290,7 +569,16 @@ public final class Tensor {
         return this;
     }
 
-    /** Element-wise copy between any two tensors of the same shape (dtypes may differ). */
+    /**
+     * Element-wise copy between any two tensors of the same shape (dtypes may differ). Values pass
+     * through double and are converted as {@link #setRaw} does. Elements are copied one at a time in
+     * row-major order, so overlapping views of one storage give order-dependent results.
+     *
+     * @param src the host tensor to read
+     * @return this tensor
+     * @throws ShapeException if the shapes differ
+     * @throws IllegalStateException if either tensor has elements and is on the device, or its memory is closed
+     */
     public Tensor copyFrom(Tensor src) {
         if (!sameShape(src)) throw new ShapeException("copy " + Shape.str(src.shape) + " into " + Shape.str(shape));
         long n = numel();
@@ -298,7 +586,15 @@ public final class Tensor {
         return this;
     }
 
-    /** Copies {@code src}, which holds this tensor's elements in row-major order and its dtype, into it. */
+    /**
+     * Copies {@code src}, which holds this tensor's elements in row-major order and its dtype, into it.
+     * Bytes are copied as they are, with no conversion.
+     *
+     * @param src exactly {@code numel() * dtype().byteSize()} bytes
+     * @return this tensor
+     * @throws ShapeException if {@code src} has any other byte size (checked first)
+     * @throws IllegalStateException if the tensor is on the device or its memory is closed
+     */
     public Tensor copyFrom(MemorySegment src) {
         long es = dtype.byteSize();
         checkBytes(src.byteSize());
@@ -311,7 +607,14 @@ public final class Tensor {
         return this;
     }
 
-    /** Copies the elements in row-major order into {@code dst} (raw bytes of this dtype). */
+    /**
+     * Copies the elements in row-major order into {@code dst} (raw bytes of this dtype), with no
+     * conversion; a strided view comes out dense.
+     *
+     * @param dst exactly {@code numel() * dtype().byteSize()} bytes
+     * @throws ShapeException if {@code dst} has any other byte size (checked first)
+     * @throws IllegalStateException if the tensor is on the device or its memory is closed
+     */
     public void copyTo(MemorySegment dst) {
         long es = dtype.byteSize();
         checkBytes(dst.byteSize());
@@ -329,19 +632,40 @@ public final class Tensor {
         }
     }
 
+    /**
+     * The elements in row-major order, converted to float (F64 rounded), one element at a time.
+     *
+     * @return a new array of {@link #numel()} values
+     * @throws ArithmeticException if {@link #numel()} exceeds {@link Integer#MAX_VALUE}
+     * @throws IllegalStateException if the tensor has elements and is on the device, or its memory is closed
+     */
     public float[] toFloatArray() {
         float[] r = new float[Math.toIntExact(numel())];
         for (int i = 0; i < r.length; i++) r[i] = (float) getRaw(offsetOf(i));
         return r;
     }
 
+    /**
+     * The elements in row-major order, widened to double, one element at a time.
+     *
+     * @return a new array of {@link #numel()} values
+     * @throws ArithmeticException if {@link #numel()} exceeds {@link Integer#MAX_VALUE}
+     * @throws IllegalStateException if the tensor has elements and is on the device, or its memory is closed
+     */
     public double[] toDoubleArray() {
         double[] r = new double[Math.toIntExact(numel())];
         for (int i = 0; i < r.length; i++) r[i] = getRaw(offsetOf(i));
         return r;
     }
 
-    /** The single value of a tensor with one element (a scalar loss, say). */
+    /**
+     * The single value of a tensor with one element (a scalar loss, say), of any rank.
+     *
+     * @return the element, widened to double
+     * @throws ShapeException if the tensor does not have exactly one element
+     * @throws IllegalStateException if the tensor is on the device (use {@code Backend.readScalar}) or
+     *                               its memory is closed
+     */
     public double item() {
         if (numel() != 1) throw new ShapeException("item() on a tensor of shape " + Shape.str(shape));
         return getRaw(offset);
