@@ -184,6 +184,11 @@ public final class KernelChecks {
             if (t == null) continue;
             if (t.rank() != 1 || !t.isContiguous()) throw new ShapeException(kernel + ": needs flat contiguous buffers, got " + t);
         }
-        sameShape(kernel, java.util.Arrays.stream(ts).filter(java.util.Objects::nonNull).toArray(Tensor[]::new));
+        Tensor first = null; // null entries (absent optional buffers) are skipped; no allocation on this hot path
+        for (Tensor t : ts) {
+            if (t == null) continue;
+            if (first == null) first = t;
+            else if (!first.sameShape(t)) sameShape(kernel, first, t);
+        }
     }
 }

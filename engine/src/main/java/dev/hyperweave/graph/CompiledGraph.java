@@ -79,67 +79,72 @@ public final class CompiledGraph implements AutoCloseable {
         this.backend = backend;
         this.floatType = floatType;
         this.arena = backend.newMemory();
-        Graph graph = outputs.get(0).graph();
-        List<Node> order = graph.ancestors(outputs);
-        int[] consumers = new int[graph.nodes().size()];
-        for (Node n : order) for (Node in : n.inputs()) consumers[in.id()]++;
+        try { // on a failed plan, free what was allocated (device memory on cuda)
+            Graph graph = outputs.get(0).graph();
+            List<Node> order = graph.ancestors(outputs);
+            int[] consumers = new int[graph.nodes().size()];
+            for (Node n : order) for (Node in : n.inputs()) consumers[in.id()]++;
 
-        for (var e : placed.entrySet()) {
-            Node n = e.getKey();
-            Tensor t = e.getValue();
-            if (!Arrays.equals(n.shape(), t.shape()) || t.dtype() != dtypeOf(n)) {
-                throw new ShapeException("placement of " + n + " needs " + dtypeOf(n) + " " + Shape.str(n.shape()) + ", got " + t);
-            }
-            tensors.put(n, t);
-        }
-
-        // Pass 1, backwards: gradients accumulated from disjoint regions are written in place.
-        BitSet inPlace = new BitSet();
-        for (int i = order.size() - 1; i >= 0; i--) {
-            Node n = order.get(i);
-            if (!(n.op() instanceof Accumulate acc)) continue;
-            Tensor t = tensors.computeIfAbsent(n, this::fresh);
-            Tensor[] regions = regionsIfDisjoint(n, acc, t, consumers);
-            if (regions == null) continue;
-            for (int k = 0; k < regions.length; k++) tensors.put(n.input(k), regions[k]);
-            inPlace.set(n.id());
-        }
-
-        // Pass 2, forwards: leaves, views, fresh buffers; then bind kernels.
-        BitSet forwardSet = new BitSet();
-        for (Node n : graph.ancestors(forward)) forwardSet.set(n.id());
-        List<Kernel> all = new ArrayList<>(), fwd = new ArrayList<>();
-        List<String> names = new ArrayList<>(), shapes = new ArrayList<>();
-        for (Node n : order) {
-            boolean needsKernel = !n.isLeaf() && !inPlace.get(n.id());
-            if (!tensors.containsKey(n)) {
-                if (n.op() instanceof ViewOp view && view.canView(tensors.get(n.input(0)))) {
-                    tensors.put(n, view.view(tensors.get(n.input(0))));
-                    needsKernel = false;
-                } else {
-                    Tensor t = fresh(n);
-                    tensors.put(n, t);
-                    if (Graph.isConstant(n)) backend.fill(t, Graph.constantValue(n));
+            for (var e : placed.entrySet()) {
+                Node n = e.getKey();
+                Tensor t = e.getValue();
+                if (!Arrays.equals(n.shape(), t.shape()) || t.dtype() != dtypeOf(n)) {
+                    throw new ShapeException("placement of " + n + " needs " + dtypeOf(n) + " " + Shape.str(n.shape()) + ", got " + t);
                 }
-            } else if (n.op().isView()) {
-                throw new IllegalStateException("planner placed view node " + n);
+                tensors.put(n, t);
             }
-            if (!needsKernel) continue;
-            Tensor[] in = new Tensor[n.inputs().size()];
-            for (int k = 0; k < in.length; k++) in[k] = tensors.get(n.input(k));
-            Kernel kernel = n.op().bind(backend, tensors.get(n), in);
-            all.add(kernel);
-            names.add(n.op().name());
-            StringBuilder sb = new StringBuilder();
-            for (Node i : n.inputs()) sb.append(sb.isEmpty() ? "" : ", ").append(Shape.str(i.shape()));
-            shapes.add(sb + " -> " + Shape.str(n.shape()));
-            if (forwardSet.get(n.id())) fwd.add(kernel);
+
+            // Pass 1, backwards: gradients accumulated from disjoint regions are written in place.
+            BitSet inPlace = new BitSet();
+            for (int i = order.size() - 1; i >= 0; i--) {
+                Node n = order.get(i);
+                if (!(n.op() instanceof Accumulate acc)) continue;
+                Tensor t = tensors.computeIfAbsent(n, this::fresh);
+                Tensor[] regions = regionsIfDisjoint(n, acc, t, consumers);
+                if (regions == null) continue;
+                for (int k = 0; k < regions.length; k++) tensors.put(n.input(k), regions[k]);
+                inPlace.set(n.id());
+            }
+
+            // Pass 2, forwards: leaves, views, fresh buffers; then bind kernels.
+            BitSet forwardSet = new BitSet();
+            for (Node n : graph.ancestors(forward)) forwardSet.set(n.id());
+            List<Kernel> all = new ArrayList<>(), fwd = new ArrayList<>();
+            List<String> names = new ArrayList<>(), shapes = new ArrayList<>();
+            for (Node n : order) {
+                boolean needsKernel = !n.isLeaf() && !inPlace.get(n.id());
+                if (!tensors.containsKey(n)) {
+                    if (n.op() instanceof ViewOp view && view.canView(tensors.get(n.input(0)))) {
+                        tensors.put(n, view.view(tensors.get(n.input(0))));
+                        needsKernel = false;
+                    } else {
+                        Tensor t = fresh(n);
+                        tensors.put(n, t);
+                        if (Graph.isConstant(n)) backend.fill(t, Graph.constantValue(n));
+                    }
+                } else if (n.op().isView()) {
+                    throw new IllegalStateException("planner placed view node " + n);
+                }
+                if (!needsKernel) continue;
+                Tensor[] in = new Tensor[n.inputs().size()];
+                for (int k = 0; k < in.length; k++) in[k] = tensors.get(n.input(k));
+                Kernel kernel = n.op().bind(backend, tensors.get(n), in);
+                all.add(kernel);
+                names.add(n.op().name());
+                StringBuilder sb = new StringBuilder();
+                for (Node i : n.inputs()) sb.append(sb.isEmpty() ? "" : ", ").append(Shape.str(i.shape()));
+                shapes.add(sb + " -> " + Shape.str(n.shape()));
+                if (forwardSet.get(n.id())) fwd.add(kernel);
+            }
+            this.kernels = all.toArray(Kernel[]::new);
+            this.forwardKernels = fwd.toArray(Kernel[]::new);
+            this.kernelNames = names.toArray(String[]::new);
+            this.kernelShapes = shapes.toArray(String[]::new);
+            this.inPlaceGradients = inPlace.cardinality();
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
         }
-        this.kernels = all.toArray(Kernel[]::new);
-        this.forwardKernels = fwd.toArray(Kernel[]::new);
-        this.kernelNames = names.toArray(String[]::new);
-        this.kernelShapes = shapes.toArray(String[]::new);
-        this.inPlaceGradients = inPlace.cardinality();
     }
 
     private DType dtypeOf(Node n) {

@@ -224,7 +224,7 @@ public final class Graph {
         floating("linear", x, w);
         boolean ok = x.rank() == w.rank() && (x.rank() == 2 || x.rank() == 3) && x.dim(-1) == w.dim(-1)
                 && (x.rank() == 2 || x.dim(0) == w.dim(0));
-        int n = w.dim(-2);
+        int n = ok ? w.dim(-2) : 0;
         if (ok && b != null) {
             floating("linear", b);
             ok = x.rank() == 2 ? Arrays.equals(b.shape(), new int[] {n}) : Arrays.equals(b.shape(), new int[] {x.dim(0), n});

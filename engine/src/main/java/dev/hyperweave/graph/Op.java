@@ -56,7 +56,8 @@ public abstract class Op {
      * @throws UnsupportedOperationException by default, naming the op
      */
     public void backward(Gradients.Context ctx, Node node, Node grad) {
-        throw new UnsupportedOperationException("op '" + name() + "' has no gradient (second derivatives are not supported)");
+        throw new UnsupportedOperationException("op '" + name() + "' has no backward rule, so no gradient can flow through it"
+                + " (the engine's own gradient ops have none either: second derivatives are not supported)");
     }
 
     /**

@@ -44,7 +44,7 @@ public final class Tensor {
      *                        elements and some of them fall outside {@code segment}
      */
     public Tensor(MemorySegment segment, DType dtype, long offset, int[] shape, long[] strides) {
-        this(segment, dtype, offset, shape, strides, false);
+        this(segment, dtype, offset, shape.clone(), strides.clone(), false);
     }
 
     /**
