@@ -43,6 +43,7 @@ public final class CompiledGraph implements AutoCloseable {
     private final String[] kernelNames;
     private final String[] kernelShapes;
     private final int inPlaceGradients;
+    private volatile boolean closed;
 
     /**
      * Plans a tensor for {@code outputs} and every node they depend on, binds their kernels, and fills
@@ -185,6 +186,7 @@ public final class CompiledGraph implements AutoCloseable {
      * read waits for them. Must not be called after {@link #close}.
      */
     public void run() {
+        checkOpen();
         for (Kernel k : kernels) k.run();
     }
 
@@ -199,6 +201,7 @@ public final class CompiledGraph implements AutoCloseable {
      * @throws IllegalArgumentException if {@code nanos} has another length than {@link #kernelCount()}
      */
     public void runProfiled(long[] nanos) {
+        checkOpen();
         if (nanos.length != kernels.length) throw new IllegalArgumentException("need one slot per kernel: " + kernels.length);
         for (int i = 0; i < kernels.length; i++) {
             long t0 = System.nanoTime();
@@ -212,6 +215,7 @@ public final class CompiledGraph implements AutoCloseable {
      * pass without gradients. The values of nodes outside it are left as they were.
      */
     public void runForward() {
+        checkOpen();
         for (Kernel k : forwardKernels) k.run();
     }
 
@@ -226,6 +230,7 @@ public final class CompiledGraph implements AutoCloseable {
      * @throws IllegalArgumentException if {@code n} has no tensor here
      */
     public Tensor tensor(Node n) {
+        checkOpen();
         Tensor t = tensors.get(n);
         if (t == null) throw new IllegalArgumentException(n + " is not part of this compiled graph");
         return t;
@@ -288,6 +293,11 @@ public final class CompiledGraph implements AutoCloseable {
      */
     @Override
     public void close() {
+        closed = true;
         arena.close();
+    }
+
+    private void checkOpen() {
+        if (closed) throw new IllegalStateException("the compiled graph is closed (its memory is freed)");
     }
 }

@@ -134,6 +134,14 @@ class SessionContractTest {
             assertTrue(e.getMessage().contains("closed"), e.getMessage());
             assertThrows(IllegalStateException.class, () -> s.setInput("labels", new int[48]));
             assertThrows(IllegalStateException.class, () -> s.save(dir.resolve("x.ckpt")));
+            assertThrows(IllegalStateException.class, s::flatParameters);
+            e = assertThrows(IllegalStateException.class, () -> s.compiled().run());
+            assertTrue(e.getMessage().contains("closed"), e.getMessage());
+            try (dev.hyperweave.tensor.TensorArena arena = new dev.hyperweave.tensor.TensorArena()) {
+                Tensor t = arena.allocate(dev.hyperweave.tensor.DType.F32, 3);
+                arena.close();
+                assertThrows(IllegalStateException.class, t::toFloatArray, "a tensor of a closed arena");
+            }
         }
     }
 }
