@@ -1,5 +1,7 @@
 package dev.hyperweave.bench;
 
+import dev.hyperweave.workload.WorkloadSpec;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -57,12 +59,30 @@ public final class Compare implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** One measured quantity (higher is better) of ours and of the peer over the rounds. */
-    record Row(String what, int threads, String unit, String peer, List<Double> ours, List<Double> peers, double target) {
+    /**
+     * One measured quantity (higher is better) of ours and of the peer over the rounds. atPeak: ours
+     * if every FLOP ran at the machine's register FMA peak and nothing else took time (NaN: unknown).
+     */
+    record Row(String what, int threads, String unit, String peer, List<Double> ours, List<Double> peers, double target, double atPeak) {
+        Row(String what, int threads, String unit, String peer, List<Double> ours, List<Double> peers, double target) {
+            this(what, threads, unit, peer, ours, peers, target, Double.NaN);
+        }
+
         double oursMedian() { return median(ours); }
         double peerMedian() { return peers.isEmpty() ? Double.NaN : median(peers); }
         double ratio() { return oursMedian() / peerMedian(); }
         boolean meets() { return !peers.isEmpty() && ratio() >= target; }
+        /** The highest ratio this machine allows: ours at the FMA peak over the peer as measured. */
+        double ceiling() { return atPeak / peerMedian(); }
+        /** The target asks for more than the FMA peak allows: it cannot be met on this machine. */
+        boolean outOfReach() { return !meets() && ceiling() < target; }
+
+        String verdict(boolean markdown) {
+            if (peers.isEmpty()) return "n/a";
+            if (meets()) return "yes";
+            String no = markdown ? "**no**" : "NO";
+            return outOfReach() ? no + " (above the ceiling)" : no;
+        }
     }
 
     public static void main(String[] args) {
@@ -82,6 +102,10 @@ public final class Compare implements Callable<Integer> {
         String torchMissing = peers.torchMissing();
         if (torchMissing != null) System.err.println("compare: " + torchMissing + "; reporting our numbers only");
 
+        Map<Integer, Double> peak = new LinkedHashMap<>();
+        for (int t : threads) {
+            peak.put(t, ((Number) Json.parse(runJava(t, "dev.hyperweave.bench.FmaPeak", "--threads", "" + t)).get("gflops")).doubleValue());
+        }
         Map<String, Row> rows = new LinkedHashMap<>();
         for (int r = 0; r < rounds; r++) {
             for (String w : List.of("hmlp", "chunked")) {
@@ -89,7 +113,8 @@ public final class Compare implements Callable<Integer> {
                 for (int t : threads) {
                     Map<String, Object> ours = Json.parse(runJava(t, "dev.hyperweave.cli.Main", "bench", w, "--threads", "" + t,
                             "--steps", "" + steps, "--warmup", "" + warmup, "--json"));
-                    Row row = rows.computeIfAbsent(w + "/" + t, k -> new Row(label(w), t, "steps/s", "PyTorch", new ArrayList<>(), new ArrayList<>(), target(w, t)));
+                    Row row = rows.computeIfAbsent(w + "/" + t, k -> new Row(label(w), t, "steps/s", "PyTorch", new ArrayList<>(), new ArrayList<>(), target(w, t),
+                            peak.get(t) * 1e9 / WorkloadSpec.named(w).stepFlops()));
                     row.ours().add(((Number) ours.get("steps_per_s")).doubleValue());
                     if (torchMissing == null) {
                         Map<String, Object> p = Json.parse(peers.torch(t, w, "--threads", "" + t, "--steps", "" + steps, "--warmup", "" + warmup));
@@ -105,7 +130,7 @@ public final class Compare implements Callable<Integer> {
                         Map<String, Object> g = Json.parse(line);
                         String shape = (String) g.get("shape");
                         Row row = rows.computeIfAbsent(shape + "/" + t, k -> new Row("sgemm " + shape, t, "GFLOP/s", "OpenBLAS",
-                                new ArrayList<>(), new ArrayList<>(), gemmTarget(shape)));
+                                new ArrayList<>(), new ArrayList<>(), gemmTarget(shape), peak.get(t)));
                         row.ours().add(((Number) g.get("ours_median")).doubleValue());
                         if (g.get("peer_median") instanceof Number pm) row.peers().add(pm.doubleValue());
                     }
@@ -113,14 +138,16 @@ public final class Compare implements Callable<Integer> {
                 if (parts.contains("bmm")) {
                     Map<String, Object> g = Json.parse(runJava(t, "dev.hyperweave.bench.BatchedCompare", "--threads", "" + t, "--json"));
                     Row row = rows.computeIfAbsent("bmm/" + t, k -> new Row("batched 32x[128x64]@[64x128]", t, "GFLOP/s", "PyTorch bmm",
-                            new ArrayList<>(), new ArrayList<>(), 1.0));
+                            new ArrayList<>(), new ArrayList<>(), 1.0, peak.get(t)));
                     row.ours().add(((Number) g.get("ours_median")).doubleValue());
                     if (torchMissing == null) row.peers().add(median(Json.numbers(Json.parse(peers.torch(t, "bmm", "--threads", "" + t)).get("gflops"))));
                 }
             }
         }
         List<Row> table = new ArrayList<>(rows.values());
-        String machine = Machine.describe();
+        StringBuilder m = new StringBuilder(Machine.describe()).append("; register FMA peak");
+        for (var e : peak.entrySet()) m.append(String.format(Locale.ROOT, " %.0f GFLOP/s at %d thread(s)", e.getValue(), e.getKey()));
+        String machine = m.toString();
         if (json) System.out.println(toJson(table, machine));
         else System.out.print(toText(table, machine));
         if (markdown != null) {
@@ -171,14 +198,17 @@ public final class Compare implements Callable<Integer> {
         return String.format(Locale.ROOT, "%.1f (%.1f-%.1f)", median(xs), lo, hi);
     }
 
+    private static String times(double x) {
+        return Double.isNaN(x) ? "-" : String.format(Locale.ROOT, "%.2fx", x);
+    }
+
     static String toText(List<Row> rows, String machine) {
         StringBuilder sb = new StringBuilder();
         sb.append("machine: ").append(machine).append('\n');
-        sb.append(String.format(Locale.ROOT, "%-34s %3s  %-8s %-22s %-22s %-12s %6s %7s  %s%n", "what", "thr", "unit", "ours median (min-max)", "peer median (min-max)", "peer", "ratio", "target", "met"));
+        sb.append(String.format(Locale.ROOT, "%-34s %3s  %-8s %-22s %-22s %-12s %6s %7s %8s  %s%n", "what", "thr", "unit", "ours median (min-max)", "peer median (min-max)", "peer", "ratio", "target", "ceiling", "met"));
         for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "%-34s %3d  %-8s %-22s %-22s %-12s %6s %7.1f  %s%n", r.what(), r.threads(), r.unit(), spread(r.ours()),
-                    spread(r.peers()), r.peer(), r.peers().isEmpty() ? "-" : String.format(Locale.ROOT, "%.2fx", r.ratio()), r.target(),
-                    r.peers().isEmpty() ? "n/a" : r.meets() ? "yes" : "NO"));
+            sb.append(String.format(Locale.ROOT, "%-34s %3d  %-8s %-22s %-22s %-12s %6s %7.1f %8s  %s%n", r.what(), r.threads(), r.unit(), spread(r.ours()),
+                    spread(r.peers()), r.peer(), times(r.ratio()), r.target(), times(r.ceiling()), r.verdict(false)));
         }
         return sb.toString();
     }
@@ -189,11 +219,13 @@ public final class Compare implements Callable<Integer> {
                 .append(" --markdown docs/BENCHMARKS.md --chart docs/benchmarks.png`")
                 .append(" (ours and the peers interleaved, each run in its own process; medians over the rounds, min-max in brackets).\n\n");
         sb.append("Machine: ").append(machine).append("\n\n");
-        sb.append("| what | threads | unit | ours | peer value | peer | ratio | target | met |\n|---|---|---|---|---|---|---|---|---|\n");
+        sb.append("Ceiling: the ratio ours would reach if every FLOP of ours ran at the machine's register FMA peak\n")
+                .append("(measured in the same run by `FmaPeak`) and nothing else took time, against the peer as measured.\n")
+                .append("A target above its ceiling cannot be met on this machine.\n\n");
+        sb.append("| what | threads | unit | ours | peer value | peer | ratio | target | ceiling | met |\n|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %.1fx | %s |%n", r.what(), r.threads(), r.unit(), spread(r.ours()),
-                    spread(r.peers()), r.peer(), r.peers().isEmpty() ? "-" : String.format(Locale.ROOT, "%.2fx", r.ratio()), r.target(),
-                    r.peers().isEmpty() ? "n/a" : r.meets() ? "yes" : "**no**"));
+            sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %.1fx | %s | %s |%n", r.what(), r.threads(), r.unit(), spread(r.ours()),
+                    spread(r.peers()), r.peer(), times(r.ratio()), r.target(), times(r.ceiling()), r.verdict(true)));
         }
         if (chart != null) sb.append("\n![steps/s per workload and thread count](").append(chart.getFileName()).append(")\n");
         return sb.toString();
@@ -204,9 +236,9 @@ public final class Compare implements Callable<Integer> {
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
             if (i > 0) sb.append(',');
-            sb.append(String.format(Locale.ROOT, "{\"what\":%s,\"threads\":%d,\"unit\":%s,\"peer\":%s,\"ours\":%s,\"peers\":%s,\"ours_median\":%s,\"peer_median\":%s,\"ratio\":%s,\"target\":%.2f,\"met\":%s}",
+            sb.append(String.format(Locale.ROOT, "{\"what\":%s,\"threads\":%d,\"unit\":%s,\"peer\":%s,\"ours\":%s,\"peers\":%s,\"ours_median\":%s,\"peer_median\":%s,\"ratio\":%s,\"target\":%.2f,\"ceiling\":%s,\"met\":%s}",
                     Json.quote(r.what()), r.threads(), Json.quote(r.unit()), Json.quote(r.peer()), Json.list(r.ours()), Json.list(r.peers()),
-                    Json.num(r.oursMedian()), Json.num(r.peerMedian()), Json.num(r.ratio()), r.target(), r.peers().isEmpty() ? "null" : r.meets()));
+                    Json.num(r.oursMedian()), Json.num(r.peerMedian()), Json.num(r.ratio()), r.target(), Json.num(r.ceiling()), r.peers().isEmpty() ? "null" : r.meets()));
         }
         return sb.append("]}").toString();
     }

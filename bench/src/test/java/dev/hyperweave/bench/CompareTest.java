@@ -42,7 +42,7 @@ class CompareTest {
         assertEquals(1.2, Compare.gemmTarget("32x26122x256"));
 
         String md = Compare.toMarkdown(List.of(met, missed, noPeer), "test machine", "--rounds 3", null);
-        assertTrue(md.contains("| W1 hmlp | 1 | steps/s | 31.0 (30.0-33.0) | 10.0 (9.0-11.0) | PyTorch | 3.10x | 3.0x | yes |"), md);
+        assertTrue(md.contains("| W1 hmlp | 1 | steps/s | 31.0 (30.0-33.0) | 10.0 (9.0-11.0) | PyTorch | 3.10x | 3.0x | - | yes |"), md);
         assertTrue(md.contains("| W2 chunked | 2 |") && md.contains("**no**"), md);
         assertTrue(md.contains("not run") && md.contains("n/a"), md);
         assertTrue(md.contains("bench compare --rounds 3 --markdown"), md);
@@ -50,5 +50,20 @@ class CompareTest {
         Map<String, Object> parsed = Json.parse(json);
         assertEquals("m", parsed.get("machine"));
         assertTrue(json.contains("\"met\":true") && json.contains("\"peer_median\":null"), json);
+    }
+
+    @Test
+    void aTargetAboveTheFmaCeilingIsMarkedOutOfReach() {
+        // ours 30 steps/s, peer 20; at the FMA peak ours would do 50: the ceiling is 2.5x.
+        Compare.Row hard = new Compare.Row("W1 hmlp", 1, "steps/s", "PyTorch", List.of(30.0), List.of(20.0), 3.0, 50.0);
+        assertEquals(2.5, hard.ceiling(), 1e-12);
+        assertTrue(hard.outOfReach());
+        Compare.Row open = new Compare.Row("W1 hmlp", 2, "steps/s", "PyTorch", List.of(30.0), List.of(20.0), 2.0, 80.0);
+        assertFalse(open.outOfReach(), "unmet, but the machine would allow 4x");
+        String text = Compare.toText(List.of(hard, open), "m");
+        assertTrue(text.contains("2.50x") && text.contains("NO (above the ceiling)"), text);
+        String md = Compare.toMarkdown(List.of(hard, open), "m", "--rounds 1", null);
+        assertTrue(md.contains("| 3.0x | 2.50x | **no** (above the ceiling) |") && md.contains("| 2.0x | 4.00x | **no** |"), md);
+        assertTrue(Compare.toJson(List.of(hard), "m").contains("\"ceiling\":2.5"));
     }
 }
