@@ -555,6 +555,7 @@ public final class CudaBackend implements Backend {
     /** A device temporary of at least {@code bytes}, grown (never shrunk) as calls need. */
     private DeviceBuffer scratch(long bytes) {
         if (scratch.byteSize() < bytes) {
+            context.synchronize(); // queued kernels may still use the old one
             scratch.close();
             scratch = context.allocate(Math.max(bytes, 2 * scratch.byteSize()));
         }

@@ -48,6 +48,11 @@ final class DeviceMemory implements TensorMemory {
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        try {
+            if (!buffers.isEmpty()) backend.context().synchronize(); // no queued kernel may still use them
+        } catch (IllegalStateException contextClosed) {
+            // the backend closed its context first, which released every buffer: nothing to wait for
+        }
         for (int i = buffers.size() - 1; i >= 0; i--) {
             backend.unregister(buffers.get(i));
             buffers.get(i).close();

@@ -75,4 +75,15 @@ class CudaHostCopyTest {
         IllegalStateException closed = assertThrows(IllegalStateException.class, () -> cuda.newMemory());
         assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
     }
+
+    @Test
+    void memoryClosedAfterItsBackendIsHarmless() {
+        CudaBackend cuda = VmGpu.backend();
+        TensorMemory mem = cuda.newMemory();
+        Tensor t = mem.allocate(DType.F32, 8);
+        cuda.fill(t, 2);
+        cuda.close();
+        mem.close();
+        mem.close();
+    }
 }
