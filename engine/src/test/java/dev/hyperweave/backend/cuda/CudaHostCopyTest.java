@@ -78,7 +78,8 @@ class CudaHostCopyTest {
 
     @Test
     void memoryClosedAfterItsBackendIsHarmless() {
-        CudaBackend cuda = VmGpu.backend();
+        VmGpu.backend().close(); // the stand-in and the VM in place
+        CudaBackend cuda = CudaBackend.open(0, null); // owns its hold on the context, and closes it
         TensorMemory mem = cuda.newMemory();
         Tensor t = mem.allocate(DType.F32, 8);
         cuda.fill(t, 2);
