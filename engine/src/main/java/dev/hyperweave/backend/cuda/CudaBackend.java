@@ -43,6 +43,8 @@ public final class CudaBackend implements Backend {
     private static final int TILE = 64; // matmul_f32's tile of C
     private static final String[] INDEX_OPS = {"gatherRows", "scatterAddRows", "softmaxCrossEntropy", "softmaxCrossEntropyGrad"};
     private static final int GATHER = 0, SCATTER = 1, XENT = 2, XENT_GRAD = 3;
+    private static final String[] BINARY_NAMES = java.util.Arrays.stream(BinaryOp.values())
+            .map(o -> o.name().toLowerCase(java.util.Locale.ROOT)).toArray(String[]::new);
 
     private final CudaContext context;
     private final boolean ownsContext;
@@ -53,8 +55,10 @@ public final class CudaBackend implements Backend {
     private final Dim3 block = Dim3.of(BLOCK);
     private final Dim3 matmulBlock = Dim3.of(16, 16);
     private final Dim3[] grids = new Dim3[MAX_BLOCKS + 1];
+    private final long[] matmulGridKeys = new long[256];
+    private final Dim3[] matmulGrids = new Dim3[256];
     private final Arena hostArena = Arena.ofShared();
-    private final MemorySegment hostScalar = hostArena.allocate(8, 64);
+    private final MemorySegment hostScalar = hostArena.allocate(4, 64);
     private final MemorySegment hostRecord = hostArena.allocate(16, 64);
     /** record[0..3] of check_indices_i32, then one int the gather/loss kernels' own flag writes go to. */
     private final DeviceBuffer record;
@@ -186,7 +190,7 @@ public final class CudaBackend implements Backend {
         checkOpen();
         DeviceBuffer b = bufferOf(t);
         reportBadIndices();
-        b.copyToHost(t.byteOffset(), hostScalar.asSlice(0, 4));
+        b.copyToHost(t.byteOffset(), hostScalar);
         return hostScalar.get(ValueLayout.JAVA_FLOAT, 0);
     }
 
@@ -257,7 +261,7 @@ public final class CudaBackend implements Backend {
             if (bias == null) args.i64(0).i64(0).i64(0);
             else args.i64(address(bias) + 4L * z0 * bias.stride(0)).i64(bias.stride(0)).i64(bias.stride(1));
             args.i32(m).i32(n).i32(k).i32(act.ordinal()).i32(accumulate ? 1 : 0);
-            matmul.launch(new Dim3((n + TILE - 1) / TILE, (m + TILE - 1) / TILE, nz), matmulBlock, 0, null, args);
+            matmul.launch(matmulGrid((n + TILE - 1) / TILE, (m + TILE - 1) / TILE, nz), matmulBlock, 0, null, args);
         }
     }
 
@@ -295,7 +299,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
-        String name = op.name().toLowerCase(java.util.Locale.ROOT);
+        String name = BINARY_NAMES[op.ordinal()];
         KernelChecks.sameShape(name, a, b, out);
         floats(name, a, b, out);
         if (!begin(out)) return;
@@ -540,6 +544,21 @@ public final class CudaBackend implements Backend {
         return out.numel() > 0;
     }
 
+    /** The matmul grids a compiled graph launches, made once each (a step allocates no Dim3). */
+    private Dim3 matmulGrid(int x, int y, int z) {
+        long key = ((long) x << 42) ^ ((long) y << 21) ^ z;
+        int slot = (int) (key ^ key >>> 29) & (matmulGridKeys.length - 1);
+        for (int probe = 0; probe < matmulGridKeys.length; probe++, slot = (slot + 1) & (matmulGridKeys.length - 1)) {
+            Dim3 g = matmulGrids[slot];
+            if (g == null) {
+                matmulGridKeys[slot] = key;
+                return matmulGrids[slot] = new Dim3(x, y, z);
+            }
+            if (matmulGridKeys[slot] == key) return g;
+        }
+        return new Dim3(x, y, z); // more distinct shapes than slots: correct, only not cached
+    }
+
     private Dim3 grid(long n) {
         int blocks = (int) Math.max(1, Math.min(MAX_BLOCKS, (n + BLOCK - 1) / BLOCK));
         Dim3 g = grids[blocks];
@@ -566,8 +585,24 @@ public final class CudaBackend implements Backend {
         return MemorySegment.ofAddress(b.address()).reinterpret(b.byteSize());
     }
 
-    private static void floats(String kernel, Tensor... ts) {
-        for (Tensor t : ts) if (t.dtype() != DType.F32) throw new ShapeException(kernel + ": the cuda backend computes in F32, got " + t);
+    // Fixed arities: a varargs array per kernel call would allocate on every step.
+    private static void floats(String kernel, Tensor a) {
+        if (a.dtype() != DType.F32) throw new ShapeException(kernel + ": the cuda backend computes in F32, got " + a);
+    }
+
+    private static void floats(String kernel, Tensor a, Tensor b) {
+        floats(kernel, a);
+        floats(kernel, b);
+    }
+
+    private static void floats(String kernel, Tensor a, Tensor b, Tensor c) {
+        floats(kernel, a, b);
+        floats(kernel, c);
+    }
+
+    private static void floats(String kernel, Tensor a, Tensor b, Tensor c, Tensor d) {
+        floats(kernel, a, b);
+        floats(kernel, c, d);
     }
 
     private static void checkWord(String kernel, Tensor t) {
