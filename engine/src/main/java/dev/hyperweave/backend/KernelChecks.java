@@ -191,4 +191,14 @@ public final class KernelChecks {
             else if (!first.sameShape(t)) sameShape(kernel, first, t);
         }
     }
+
+    /**
+     * Adam's step count: its bias corrections divide by 1 - beta^step, which is 0 at step 0.
+     *
+     * @param step the step about to be taken
+     * @throws IllegalArgumentException if {@code step} is less than 1
+     */
+    public static void adamStep(long step) {
+        if (step < 1) throw new IllegalArgumentException("adam: step is counted from 1, got " + step);
+    }
 }

@@ -120,7 +120,8 @@ public final class Gradients {
                     int[] expect = view == null ? in.shape() : n.shape();
                     if (!java.util.Arrays.equals(gr.shape(), expect)) {
                         throw new IllegalStateException("backward of " + n.op().name() + " gave a gradient of shape " + Shape.str(gr.shape())
-                                + " for input " + k + " of shape " + Shape.str(in.shape()));
+                                + " for input " + k + " of shape " + Shape.str(in.shape()) + ", where " + Shape.str(expect) + " was expected"
+                                + (view == null ? "" : " (the shape of the region the view selects)"));
                     }
                     pending.computeIfAbsent(in, key -> new ArrayList<>()).add(new Contribution(view, gr));
                 }

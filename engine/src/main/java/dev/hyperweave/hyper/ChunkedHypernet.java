@@ -19,8 +19,8 @@ import dev.hyperweave.tensor.ShapeException;
  * @param embeddingDim      width of a task embedding
  * @param chunkEmbeddingDim width of a chunk embedding
  * @param chunkSize         C, the values the MLP generates per row
- * @param hidden            widths of the MLP's hidden layers, copied on construction; may be empty.
- *                          The accessor returns the record's own array: do not modify it
+ * @param hidden            widths of the MLP's hidden layers, copied on construction and by the
+ *                          accessor; may be empty.
  * @param activation        the activation after every hidden layer; the output layer is linear
  */
 public record ChunkedHypernet(int tasks, int embeddingDim, int chunkEmbeddingDim, int chunkSize, int[] hidden, Activation activation) {
@@ -35,6 +35,16 @@ public record ChunkedHypernet(int tasks, int embeddingDim, int chunkEmbeddingDim
             throw new IllegalArgumentException("chunked hypernetwork: tasks, embedding sizes and chunk size must be positive");
         }
         hidden = hidden.clone();
+    }
+
+    /**
+     * The hidden layers' widths.
+     *
+     * @return a copy, so the record stays unchanged
+     */
+    @Override
+    public int[] hidden() {
+        return hidden.clone();
     }
 
     /**

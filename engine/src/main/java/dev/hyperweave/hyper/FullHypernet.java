@@ -17,9 +17,8 @@ import dev.hyperweave.tensor.ShapeException;
  *
  * @param tasks        rows of the task embedding table: task ids must lie in [0, tasks)
  * @param embeddingDim width of a task embedding
- * @param hidden       widths of the hidden layers, copied on construction; may be empty (then the head
- *                     maps embeddings to weights directly). The accessor returns the record's own array:
- *                     do not modify it
+ * @param hidden       widths of the hidden layers, copied on construction and by the accessor; may be
+ *                     empty (then the head maps embeddings to weights directly)
  * @param activation   the activation after every hidden layer; the head is linear
  */
 public record FullHypernet(int tasks, int embeddingDim, int[] hidden, Activation activation) {
@@ -32,6 +31,16 @@ public record FullHypernet(int tasks, int embeddingDim, int[] hidden, Activation
     public FullHypernet {
         if (tasks < 1 || embeddingDim < 1) throw new IllegalArgumentException("full hypernetwork: tasks and embedding size must be positive");
         hidden = hidden.clone();
+    }
+
+    /**
+     * The hidden layers' widths.
+     *
+     * @return a copy, so the record stays unchanged
+     */
+    @Override
+    public int[] hidden() {
+        return hidden.clone();
     }
 
     /**

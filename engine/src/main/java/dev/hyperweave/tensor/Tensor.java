@@ -152,20 +152,20 @@ public final class Tensor {
     /**
      * One dim's size.
      *
-     * @param i the dim; negative counts from the end ({@code -1} is the last). Not checked: out of
-     *          range fails with ArrayIndexOutOfBoundsException
+     * @param i the dim; negative counts from the end ({@code -1} is the last)
      * @return the size of dim {@code i}
+     * @throws ShapeException if there is no dim {@code i}
      */
-    public int dim(int i) { return shape[i < 0 ? shape.length + i : i]; }
+    public int dim(int i) { return shape[axis(i)]; }
 
     /**
      * One dim's stride.
      *
-     * @param i the dim; negative counts from the end. Not checked: out of range fails with
-     *          ArrayIndexOutOfBoundsException
+     * @param i the dim; negative counts from the end
      * @return the stride of dim {@code i}, in elements; 0 for a broadcast dim
+     * @throws ShapeException if there is no dim {@code i}
      */
-    public long stride(int i) { return strides[i < 0 ? strides.length + i : i]; }
+    public long stride(int i) { return strides[axis(i)]; }
 
     /**
      * The strides.

@@ -625,6 +625,15 @@ public abstract class BackendKernelTest {
     }
 
     @Test
+    void adamStepCountsFromOne() {
+        Tensor p = flatSlice(gaussians(5)), g = flatSlice(gaussians(5)), m = flatSlice(gaussians(5)), v = flatSlice(gaussians(5));
+        for (Backend b : new Backend[] {backend, ref}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.adam(p, g, m, v, 1e-3, 0.9, 0.999, 1e-8, 0));
+            assertTrue(e.getMessage().contains("step is counted from 1"), b.name() + ": " + e.getMessage());
+        }
+    }
+
+    @Test
     void unsupportedDtype() {
         if (backend.supports(DType.F64)) return;
         Tensor d = arena.allocate(DType.F64, 4);

@@ -24,9 +24,9 @@ import java.util.regex.Pattern;
  * parameter list (count and types, in order); a mismatch is refused when the library is opened,
  * naming the file, the kernel and both lists.
  *
- * <p>Modules are loaded into the context on first use of one of their kernels, so a PTX file that the
- * driver cannot compile is reported by {@link #function(String)}, not when the library is opened. The
- * modules belong to the context: closing it releases them, and with them every kernel this library
+ * <p>The user's PTX files are compiled (loaded into the context) when the library opens, so one that
+ * the driver cannot compile fails there, with the JIT log; our own modules load on first use of one
+ * of their kernels. The modules belong to the context: closing it releases them, and with them every kernel this library
  * handed out. {@link #function(String)} may be called from any thread.
  */
 public final class KernelLibrary {
@@ -57,6 +57,8 @@ public final class KernelLibrary {
      * @throws IllegalArgumentException if {@code overrides} is not a folder, a replacement's parameter
      *         list differs from ours, or two files define the same kernel of ours
      * @throws java.io.UncheckedIOException if a file in {@code overrides} cannot be read
+     * @throws dev.hyperweave.cuda.CudaException naming the module load, with the JIT log, if a file
+     *         with a replacement does not compile
      * @throws IllegalStateException if one of our PTX resources is missing from the jar
      */
     public KernelLibrary(CudaContext context, Path overrides) {
@@ -69,7 +71,14 @@ public final class KernelLibrary {
                 signatures.put(e.getKey(), e.getValue());
             }
         }
-        if (overrides != null) scan(overrides);
+        if (overrides != null) {
+            scan(overrides);
+            // JIT the user's files now, so a file that does not compile fails here, with its log,
+            // rather than at the first launch of one of its kernels.
+            for (Path file : new java.util.TreeSet<>(replacements.values())) {
+                modules.computeIfAbsent(file.toString(), k -> context.loadModule(texts.get(k)));
+            }
+        }
     }
 
     /**

@@ -118,4 +118,12 @@ class KernelLibraryTest {
                 () -> new KernelLibrary(ctx, dir.resolve("absent")));
         assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
     }
+
+    @Test
+    void aReplacementThatDoesNotCompileFailsWhenTheLibraryOpens(@TempDir Path dir) throws Exception {
+        List<String> types = KernelLibrary.entries(KernelLibrary.resource("elementwise")).get("scale_f32");
+        Files.writeString(dir.resolve("broken.ptx"), replacement(types, 0).replace("ret;", "frobnicate.u32 %r1, %r1;\n    ret;"));
+        dev.hyperweave.cuda.CudaException e = assertThrows(dev.hyperweave.cuda.CudaException.class, () -> new KernelLibrary(ctx, dir));
+        assertTrue(e.getMessage().contains("frobnicate"), e.getMessage());
+    }
 }

@@ -403,7 +403,7 @@ public final class CpuBackend implements Backend {
             f32("adam", "m", m);
             f32("adam", "v", v);
         }
-        if (step < 1) throw new IllegalArgumentException("adam: step is counted from 1, got " + step);
+        KernelChecks.adamStep(step);
         double c1 = 1 - Math.pow(beta1, step), c2 = 1 - Math.pow(beta2, step);
         OptimizerTask t = optTask;
         t.adam = true;

@@ -500,6 +500,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void adam(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2, double eps, long step) {
         KernelChecks.flat("adam", param, grad, m, v);
+        KernelChecks.adamStep(step);
         floats("adam", param, grad, m, v);
         checkOpen();
         long n = param.numel();

@@ -180,6 +180,7 @@ public final class ReferenceBackend implements Backend {
     @Override
     public void adam(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2, double eps, long step) {
         KernelChecks.flat("adam", param, grad, m, v);
+        KernelChecks.adamStep(step);
         double c1 = 1 - Math.pow(beta1, step), c2 = 1 - Math.pow(beta2, step);
         for (long i = 0, n = param.numel(); i < n; i++) {
             double g = grad.getLinear(i);
