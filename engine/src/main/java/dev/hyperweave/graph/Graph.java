@@ -440,6 +440,7 @@ public final class Graph {
      *                        nor {@code x}'s
      */
     public Node sumToShape(Node x, int[] shape) {
+        floating("sumToShape", x);
         if (shape.length > x.rank()) throw new ShapeException("sumToShape: " + Shape.str(x.shape()) + " cannot sum to " + Shape.str(shape));
         int[] keep = new int[x.rank()];
         int lead = x.rank() - shape.length;

@@ -486,15 +486,16 @@ public final class Tensor {
     public void setLinear(long i, double v) { setRaw(offsetOf(i), v); }
 
     /**
-     * Reads the element at a row-major linear index as an int, exactly. The dtype is not checked: on
-     * any other dtype this reinterprets raw bytes (on F32, the float's bit pattern).
+     * Reads the element of an I32 tensor at a row-major linear index, exactly.
      *
      * @param linear the linear index, in {@code [0, numel())}; not checked (see {@link #offsetOf(long)})
-     * @return the element of an I32 tensor
+     * @return the element
+     * @throws ShapeException        if the tensor is not I32 (read other dtypes with {@link #getLinear})
      * @throws IllegalStateException if the tensor is on the device or its memory is closed
      */
     public int getInt(long linear) {
         if (device) throw hostAccess();
+        if (dtype != DType.I32) throw new ShapeException("getInt on a " + dtype + " tensor " + Shape.str(shape) + ": use getLinear");
         return segment.get(I, offsetOf(linear) * 4);
     }
 

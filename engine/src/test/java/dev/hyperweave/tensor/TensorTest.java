@@ -74,4 +74,19 @@ class TensorTest {
         assertThrows(IllegalStateException.class, () -> t.getLinear(0));
         assertThrows(IllegalStateException.class, () -> arena.allocate(DType.F32, 2));
     }
+
+    @Test
+    void badDimsAndDtypesAreShapeErrors() {
+        try (TensorArena arena = new TensorArena()) {
+            Tensor t = arena.allocate(DType.F32, 3, 4);
+            assertEquals(4, t.dim(-1));
+            assertThrows(ShapeException.class, () -> t.dim(2));
+            assertThrows(ShapeException.class, () -> t.stride(-3));
+            assertThrows(ShapeException.class, () -> t.getInt(0));
+            int[] shape = {3, 4};
+            Tensor u = new Tensor(t.segment(), DType.F32, 0, shape, new long[] {4, 1});
+            shape[0] = 99; // the tensor keeps its own copy
+            assertEquals(3, u.dim(0));
+        }
+    }
 }

@@ -227,6 +227,7 @@ public final class DeviceBuffer extends DeviceResource {
      */
     public void fillInts(long offset, long count, int bits) {
         if (offset % 4 != 0) throw new IllegalArgumentException("fillInts: offset " + offset + " is not a multiple of 4");
+        if (count < 0 || count > byteSize / 4) throw new IndexOutOfBoundsException("fillInts: " + count + " words do not fit the " + what());
         checkRange("fillInts", offset, count * 4);
         use();
         if (count == 0) return;
