@@ -168,6 +168,15 @@ public final class CudaContext implements AutoCloseable {
     }
 
     /**
+     * Whether {@link #close()} has run (then the context's resources are released).
+     *
+     * @return true once closed
+     */
+    public synchronized boolean isClosed() {
+        return closed;
+    }
+
+    /**
      * Resources created through this context and not yet released: a leak check.
      *
      * @return the number of live buffers, modules, streams and events; 0 once closed

@@ -582,7 +582,8 @@ public final class CudaBackend implements Backend {
         return scratch;
     }
 
-    private static MemorySegment segmentOf(DeviceBuffer b) {
+    /** A segment spanning {@code b} at its device address (never dereferenced on the host). */
+    static MemorySegment segmentOf(DeviceBuffer b) {
         return MemorySegment.ofAddress(b.address()).reinterpret(b.byteSize());
     }
 

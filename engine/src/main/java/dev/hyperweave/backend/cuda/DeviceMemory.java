@@ -34,7 +34,7 @@ final class DeviceMemory implements TensorMemory {
         buffer.fillBytes(0, size, (byte) 0);
         buffers.add(buffer);
         bytes += size;
-        MemorySegment segment = MemorySegment.ofAddress(buffer.address()).reinterpret(size);
+        MemorySegment segment = CudaBackend.segmentOf(buffer);
         backend.register(segment, buffer);
         return Tensor.inDeviceMemory(segment, dtype, 0, shape, Shape.contiguousStrides(shape));
     }
@@ -48,11 +48,8 @@ final class DeviceMemory implements TensorMemory {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        try {
-            if (!buffers.isEmpty()) backend.context().synchronize(); // no queued kernel may still use them
-        } catch (IllegalStateException contextClosed) {
-            // the backend closed its context first, which released every buffer: nothing to wait for
-        }
+        // No queued kernel may still use them; a closed context has released them all already.
+        if (!buffers.isEmpty() && !backend.context().isClosed()) backend.context().synchronize();
         for (int i = buffers.size() - 1; i >= 0; i--) {
             backend.unregister(buffers.get(i));
             buffers.get(i).close();
