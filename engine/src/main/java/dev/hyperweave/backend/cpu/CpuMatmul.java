@@ -46,6 +46,8 @@ public final class CpuMatmul {
      * registers, 4 rows (8 accumulators) with AVX2's 16, where 8 rows would spill.
      */
     static final int MR = L >= 16 ? 8 : 4, NR = 2 * L;
+    /** MR lanes: the rows of one A panel at one depth. */
+    private static final VectorSpecies<Float> PANEL = MR == 8 ? FloatVector.SPECIES_256 : FloatVector.SPECIES_128;
     /** Cache blocking: depth of a packed block, rows of a packed A block, columns of a packed B block. */
     static final int KC = 256, MC = 128, NC = 4096;
     /** Columns of a packed B block when M fits one MC block: 256 x 512 floats = 512 KB, within L2. */
@@ -310,15 +312,19 @@ public final class CpuMatmul {
                 }
             }
         } else if (aS1 == 1) {
-            // Columns contiguous (transposed A): copy each column of mc rows, scatter into panels.
-            int padded = panels * MR;
+            // Columns contiguous (transposed A): the MR rows of a panel at one p are MR adjacent
+            // floats of the source, one MR-lane vector each; a partial last panel goes through buf.
+            int full = mc / MR;
             for (int p = 0; p < kc; p++) {
-                MemorySegment.copy(aSeg, F, (base + p * aS2) * 4, buf, 0, mc);
-                for (int i = mc; i < padded; i++) buf[i] = 0f;
+                long src = (base + p * aS2) * 4;
                 int dst = p * MR;
-                for (int q = 0; q < panels; q++, dst += kc * MR) {
-                    int src = q * MR;
-                    for (int r = 0; r < MR; r++) pa[dst + r] = buf[src + r];
+                for (int q = 0; q < full; q++, dst += kc * MR, src += MR * 4) {
+                    FloatVector.fromMemorySegment(PANEL, aSeg, src, ORDER).intoArray(pa, dst);
+                }
+                if (full < panels) {
+                    int rows = mc - full * MR;
+                    MemorySegment.copy(aSeg, F, src, buf, 0, rows);
+                    for (int r = 0; r < MR; r++) pa[dst + r] = r < rows ? buf[r] : 0f;
                 }
             }
         } else {
