@@ -169,7 +169,8 @@ public abstract class BackendMatmulTest {
 
     /**
      * C layouts: 0 contiguous; 1 a slice [.., .., 2:2+N] of [B, M, N+5]; 2 a [T,P]-like buffer
-     * [M, P] with P = B*N + 3 where batch t is columns [1 + t*N, 1 + (t+1)*N).
+     * [M, P] with P = B*N + 3 where batch t is columns [1 + t*N, 1 + (t+1)*N); 3 stored transposed
+     * ([B, N, M] seen as [B, M, N]: columns contiguous).
      */
     private static Tensor[] output(TensorArena arena, int layout, int bs, int m, int n) {
         return switch (layout) {
@@ -180,6 +181,10 @@ public abstract class BackendMatmulTest {
             case 1 -> {
                 Tensor whole = arena.allocate(DType.F32, bs, m, n + 5);
                 yield new Tensor[] {whole.slice(2, 2, n), whole};
+            }
+            case 3 -> {
+                Tensor whole = arena.allocate(DType.F32, bs, n, m);
+                yield new Tensor[] {whole.transpose(1, 2), whole};
             }
             default -> {
                 int p = bs * n + 3;

@@ -28,6 +28,12 @@ import jdk.incubator.vector.VectorSpecies;
  * transcendental activation, spill the accumulators to a small scratch array and finish in scalar
  * code that performs the same float operations in the same order as the vector path.
  *
+ * <p>A product with few rows, many columns and a transposed B (the W1 head's forward, x @ W^T with a
+ * 26122 x 256 W) is computed as C^T = B^T A^T: W's contiguous rows are then packed by plain copies
+ * and broadcast from row-major panels ({@link #kernel8Rows}), and each tile is transposed in
+ * registers on its way to C; as a transposed B they would need register transposes while packing,
+ * which ran at half the copy's speed. Only where AVX-512 has the transposes.
+ *
  * <p>Parallelism: a static split over batch x (row or column slices), never over K. Each C element
  * is computed by the same sequence of float operations whatever tile, slice or worker it falls in,
  * so results are bit-identical across calls and across thread counts.
@@ -53,6 +59,13 @@ public final class CpuMatmul {
     /** Columns of a packed B block when M fits one MC block: 256 x 512 floats = 512 KB, within L2. */
     static final int NC_ONE_PASS = 512;
     /**
+     * A product with at most this many rows, at least {@link #SWAP_MIN_N} columns and a transposed
+     * (column-contiguous) B is computed as C^T = B^T A^T: the large operand is then an A of contiguous
+     * rows, packed by plain copies, where as a transposed B it would go through register transposes
+     * (the W1 head's forward product: its 26122 x 256 weight).
+     */
+    static final int SWAP_MAX_M = 64, SWAP_MIN_N = 1024;
+    /**
      * Rows of B packed per pass in the plain-layout B packer: fewer rows are fewer concurrent streams
      * for the hardware prefetchers (W3's 256 x 26122 B from DRAM: 8 rows 14 GB/s, 16 rows 12, 32 rows 9).
      */
@@ -63,7 +76,7 @@ public final class CpuMatmul {
     private static final int MODE_NONE = 0, MODE_RELU = 1, MODE_SCALAR = 2;
 
     private final WorkerPool pool;
-    private final float[][] packA, packB, tmp, biasBuf, scratch;
+    private final float[][] packA, packB, tmp, biasBuf, scratch, tile;
     private final WorkerPool.Task task = this::work;
 
     // ---- operands of the current call (set before pool.run; the pool's volatile hand-off publishes them)
@@ -72,6 +85,8 @@ public final class CpuMatmul {
     private int bs, m, n, k;
     private Activation act;
     private boolean accumulate, hasBias;
+    /** The operands were swapped (C^T = B^T A^T): A is packed row-major and the bias runs along rows. */
+    private boolean swapped;
 
     public CpuMatmul(WorkerPool pool) {
         this.pool = pool;
@@ -81,6 +96,7 @@ public final class CpuMatmul {
         tmp = new float[w][Math.max(16 * KC, MC)];
         biasBuf = new float[w][NC];
         scratch = new float[w][MR * NR];
+        tile = new float[w][MR * NR];
     }
 
     /**
@@ -106,11 +122,30 @@ public final class CpuMatmul {
         }
         this.act = act;
         this.accumulate = accumulate;
+        swapped = PanelTranspose.AVAILABLE && bS1 == 1 && bS2 != 1 && k > 0 && m <= SWAP_MAX_M && n >= SWAP_MIN_N
+                && (act == Activation.NONE || act == Activation.RELU) && (!hasBias || biasS1 == 1);
+        if (swapped) swapOperands();
         try {
             pool.run(task);
         } finally {
             aSeg = bSeg = cSeg = biasSeg = null;
         }
+    }
+
+    /** a, b, c := b^T, a^T, c^T (strides only; the memory is the same). */
+    private void swapOperands() {
+        MemorySegment seg = aSeg;
+        aSeg = bSeg;
+        bSeg = seg;
+        long off = aOff, s0 = aS0, s1 = aS1, s2 = aS2;
+        aOff = bOff; aS0 = bS0; aS1 = bS2; aS2 = bS1;
+        bOff = off; bS0 = s0; bS1 = s2; bS2 = s1;
+        long c1 = cS1;
+        cS1 = cS2;
+        cS2 = c1;
+        int rows = m;
+        m = n;
+        n = rows;
     }
 
     // ---- static work split ---------------------------------------------------------------------
@@ -150,7 +185,7 @@ public final class CpuMatmul {
 
     /** C[t, i0:i1, j0:j1] on worker w. */
     private void block(int w, int t, int i0, int i1, int j0, int j1) {
-        float[] pa = packA[w], pb = packB[w], bb = biasBuf[w], sc = scratch[w];
+        float[] pa = packA[w], pb = packB[w], bb = biasBuf[w], sc = scratch[w], tt = tile[w];
         int mode = act == Activation.NONE ? MODE_NONE : act == Activation.RELU ? MODE_RELU : MODE_SCALAR;
         boolean useBias = hasBias && !accumulate;
         long cRowBytes = cS1 * 4, cColBytes = cS2 * 4;
@@ -159,7 +194,7 @@ public final class CpuMatmul {
         int ncBlock = i1 - i0 <= MC ? NC_ONE_PASS : NC;
         for (int jc = j0; jc < j1; jc += ncBlock) {
             int nc = Math.min(ncBlock, j1 - jc);
-            if (useBias) packBias(bb, t, jc, nc);
+            if (useBias && !swapped) packBias(bb, t, jc, nc);
             if (k == 0) {
                 zeroK(t, i0, i1, jc, nc, useBias ? bb : null);
                 continue;
@@ -171,6 +206,7 @@ public final class CpuMatmul {
                 boolean finish = !accumulate && pc + kc >= k;
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
+                    if (useBias && swapped && finish) packBias(bb, t, ic, mc);
                     packA(w, pa, t, ic, mc, pc, kc);
                     long rowBase = cOff + t * cS0 + (long) ic * cS1;
                     for (int jr = 0; jr < nc; jr += NR) {
@@ -178,16 +214,24 @@ public final class CpuMatmul {
                         long tileBase = (rowBase + (long) (jc + jr) * cS2) * 4;
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
-                            if (MR == 8) kernel8(pa, ir * kc, pb, jr * kc, kc, sc);
+                            if (swapped) kernel8Rows(pa, ir * kc, kc, pb, jr * kc, kc, sc);
+                            else if (MR == 8) kernel8(pa, ir * kc, pb, jr * kc, kc, sc);
                             else kernel4(pa, ir * kc, pb, jr * kc, kc, sc);
                             long cTile = tileBase + ir * cRowBytes;
-                            if (nr == NR && cColBytes == 4 && (!finish || mode != MODE_SCALAR)) {
+                            if (swapped) {
+                                boolean addBias = finish && useBias, relu = finish && mode == MODE_RELU;
+                                if (mr == MR && nr == NR && cRowBytes == 4) {
+                                    storeTransposed(sc, tt, cSeg, cTile, cColBytes, load, addBias, relu, bb, ir);
+                                } else {
+                                    storeScalar(sc, cSeg, cTile, cRowBytes, cColBytes, mr, nr, load, finish, useBias ? bb : null, ir, true, act);
+                                }
+                            } else if (nr == NR && cColBytes == 4 && (!finish || mode != MODE_SCALAR)) {
                                 boolean addBias = finish && useBias, relu = finish && mode == MODE_RELU;
                                 for (int r = 0; r < mr; r++) {
                                     storeRow(sc, r * NR, cSeg, cTile + r * cRowBytes, load, addBias, relu, bb, jr);
                                 }
                             } else {
-                                storeScalar(sc, cSeg, cTile, cRowBytes, cColBytes, mr, nr, load, finish, useBias ? bb : null, jr, act);
+                                storeScalar(sc, cSeg, cTile, cRowBytes, cColBytes, mr, nr, load, finish, useBias ? bb : null, jr, false, act);
                             }
                         }
                     }
@@ -294,7 +338,15 @@ public final class CpuMatmul {
         long base = aOff + t * aS0 + (long) ic * aS1 + (long) pc * aS2;
         int panels = (mc + MR - 1) / MR;
         float[] buf = tmp[w];
-        if (aS2 == 1) {
+        if (swapped) {
+            // Rows contiguous, kept row-major for kernel8Rows: row i at i*kc, rows past mc zero.
+            if (aS1 == kc) {
+                MemorySegment.copy(aSeg, F, base * 4, pa, 0, mc * kc);
+            } else {
+                for (int i = 0; i < mc; i++) MemorySegment.copy(aSeg, F, (base + (long) i * aS1) * 4, pa, i * kc, kc);
+            }
+            java.util.Arrays.fill(pa, mc * kc, panels * MR * kc, 0f);
+        } else if (aS2 == 1) {
             // Rows contiguous: copy 4 rows into tmp, then interleave.
             for (int q = 0; q < panels; q++) {
                 int rows = Math.min(MR, mc - q * MR);
@@ -410,6 +462,65 @@ public final class CpuMatmul {
         c71.intoArray(scratch, 7 * NR + L);
     }
 
+    /** As {@link #kernel8} with A row-major: row r of the tile at ai + r*lda (the swapped product). */
+    private static void kernel8Rows(float[] pa, int ai, int lda, float[] pb, int bi, int kc, float[] scratch) {
+        FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
+        FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES);
+        FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES);
+        FloatVector c30 = FloatVector.zero(SPECIES), c31 = FloatVector.zero(SPECIES);
+        FloatVector c40 = FloatVector.zero(SPECIES), c41 = FloatVector.zero(SPECIES);
+        FloatVector c50 = FloatVector.zero(SPECIES), c51 = FloatVector.zero(SPECIES);
+        FloatVector c60 = FloatVector.zero(SPECIES), c61 = FloatVector.zero(SPECIES);
+        FloatVector c70 = FloatVector.zero(SPECIES), c71 = FloatVector.zero(SPECIES);
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, pb, bi);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, pb, bi + L);
+            FloatVector a;
+            a = FloatVector.broadcast(SPECIES, pa[ai + 0]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(SPECIES, pa[ai + 1 * lda]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(SPECIES, pa[ai + 2 * lda]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(SPECIES, pa[ai + 3 * lda]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(SPECIES, pa[ai + 4 * lda]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(SPECIES, pa[ai + 5 * lda]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+            a = FloatVector.broadcast(SPECIES, pa[ai + 6 * lda]);
+            c60 = a.fma(b0, c60);
+            c61 = a.fma(b1, c61);
+            a = FloatVector.broadcast(SPECIES, pa[ai + 7 * lda]);
+            c70 = a.fma(b0, c70);
+            c71 = a.fma(b1, c71);
+            ai++;
+            bi += NR;
+        }
+        c00.intoArray(scratch, 0 * NR);
+        c01.intoArray(scratch, 0 * NR + L);
+        c10.intoArray(scratch, 1 * NR);
+        c11.intoArray(scratch, 1 * NR + L);
+        c20.intoArray(scratch, 2 * NR);
+        c21.intoArray(scratch, 2 * NR + L);
+        c30.intoArray(scratch, 3 * NR);
+        c31.intoArray(scratch, 3 * NR + L);
+        c40.intoArray(scratch, 4 * NR);
+        c41.intoArray(scratch, 4 * NR + L);
+        c50.intoArray(scratch, 5 * NR);
+        c51.intoArray(scratch, 5 * NR + L);
+        c60.intoArray(scratch, 6 * NR);
+        c61.intoArray(scratch, 6 * NR + L);
+        c70.intoArray(scratch, 7 * NR);
+        c71.intoArray(scratch, 7 * NR + L);
+    }
+
     /** As {@link #kernel8} with a 4 x NR tile, for AVX2's 16 vector registers. */
     private static void kernel4(float[] pa, int ai, float[] pb, int bi, int kc, float[] scratch) {
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
@@ -474,16 +585,36 @@ public final class CpuMatmul {
         v1.intoMemorySegment(c, o + 4 * L, ORDER);
     }
 
-    /** The scalar C update: the same float operations, in the same order, as the vector path. */
+    /**
+     * The C update of a full tile of the swapped product, whose rows are contiguous in C: the tile is
+     * transposed in registers (tt[j*MR + r] = acc[r*NR + j]), then each of its NR columns is one
+     * MR-lane vector. The same float operations, in the same order, as storeRow.
+     */
+    private static void storeTransposed(float[] acc, float[] tt, MemorySegment c, long o, long colBytes, boolean load, boolean addBias,
+                                        boolean relu, float[] bias, int bi) {
+        PanelTranspose.rows8(acc, NR, tt, 0, NR);
+        for (int j = 0; j < NR; j++, o += colBytes) {
+            FloatVector v = FloatVector.fromArray(PANEL, tt, j * MR);
+            if (load) v = FloatVector.fromMemorySegment(PANEL, c, o, ORDER).add(v);
+            if (addBias) v = v.add(FloatVector.fromArray(PANEL, bias, bi));
+            if (relu) v = FloatVector.zero(PANEL).blend(v, v.compare(VectorOperators.GT, 0f));
+            v.intoMemorySegment(c, o, ORDER);
+        }
+    }
+
+    /**
+     * The scalar C update: the same float operations, in the same order, as the vector path. The bias
+     * runs along the tile's columns (bias[bj + j]), or along its rows for the swapped product.
+     */
     private static void storeScalar(float[] acc, MemorySegment c, long cTile, long cRow, long cCol, int mr, int nr,
-                                    boolean load, boolean finish, float[] bias, int bj, Activation act) {
+                                    boolean load, boolean finish, float[] bias, int bj, boolean biasPerRow, Activation act) {
         for (int r = 0; r < mr; r++) {
             long o = cTile + r * cRow;
             for (int j = 0; j < nr; j++, o += cCol) {
                 float v = acc[r * NR + j];
                 if (load) v = c.get(F, o) + v;
                 if (finish) {
-                    if (bias != null) v = v + bias[bj + j];
+                    if (bias != null) v = v + bias[bj + (biasPerRow ? r : j)];
                     v = activate(act, v);
                 }
                 c.set(F, o, v);

@@ -23,4 +23,24 @@ class CpuMatmulTest extends BackendMatmulTest {
         check(new Case(1, 33, 300, 900, false, true, false, false, 1, 2, Activation.NONE, false), 202);
         check(new Case(2, 37, 301, 450, true, true, false, true, 2, 0, Activation.TANH, false), 203);
     }
+
+    @Test
+    void swappedProductsMatchReference() {
+        // Few rows, many columns, transposed B: computed as C^T = B^T A^T (CpuMatmul.SWAP_MAX_M). Rows
+        // 1 to 64 (full and partial tiles of the swapped product's 32 columns), columns just past the
+        // threshold and odd, K below, at and over KC (a second pass that adds into C), every bias kind,
+        // relu and none (swapped) and tanh (not swapped), accumulation, and all four C layouts,
+        // including a transposed C, whose tiles take the scalar update.
+        int n = CpuMatmul.SWAP_MIN_N;
+        long seed = 300;
+        int[][] shapes = {{1, n, 17}, {9, n + 7, 256}, {32, n + 33, 300}, {33, n, 1}, {CpuMatmul.SWAP_MAX_M, 2 * n + 5, 64}};
+        for (int[] s : shapes) {
+            for (int layout = 0; layout < 4; layout++) {
+                Activation act = layout % 2 == 0 ? Activation.RELU : Activation.NONE;
+                check(new Case(2, s[0], s[1], s[2], layout == 1, true, false, layout == 2, layout, layout % 3, act, false), seed++);
+                check(new Case(1, s[0], s[1], s[2], false, true, false, false, layout, 0, Activation.NONE, true), seed++);
+            }
+            check(new Case(1, s[0], s[1], s[2], false, true, false, false, 0, 1, Activation.TANH, false), seed++);
+        }
+    }
 }
