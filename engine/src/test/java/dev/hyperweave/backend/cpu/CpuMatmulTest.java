@@ -25,6 +25,22 @@ class CpuMatmulTest extends BackendMatmulTest {
     }
 
     @Test
+    void rowMajorBMatchesReference() {
+        // A plain B of whole adjacent rows, N a multiple of NR and all rows in one MC block: copied
+        // row-major and read with a stride of N (one and several KC passes, shared B, every C layout).
+        int nr = CpuMatmul.NR;
+        long seed = 400;
+        int[][] shapes = {{1, nr, 1}, {31, 3 * nr, 255}, {CpuMatmul.MC, 8 * nr, 600}, {9, nr, CpuMatmul.KC + 1}};
+        for (int[] s : shapes) {
+            for (int layout = 0; layout < 4; layout++) {
+                Activation act = layout % 2 == 0 ? Activation.RELU : Activation.SIGMOID;
+                check(new Case(3, s[0], s[1], s[2], layout == 1, false, false, layout == 2, layout, layout % 3, act, false), seed++);
+                check(new Case(2, s[0], s[1], s[2], false, false, false, layout == 3, layout, 0, Activation.NONE, true), seed++);
+            }
+        }
+    }
+
+    @Test
     void swappedProductsMatchReference() {
         // Few rows, many columns, transposed B: computed as C^T = B^T A^T (CpuMatmul.SWAP_MAX_M). Rows
         // 1 to 64 (full and partial tiles of the swapped product's 32 columns), columns just past the
