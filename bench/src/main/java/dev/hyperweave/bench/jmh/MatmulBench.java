@@ -25,6 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * (GFLOP/s = 2*M*N*K / 1e6 / score). Shapes are {@code MxNxK}:
  * <ul>
  *   <li>W3: {@code 1024x1024x1024}, {@code 32x26122x256}, {@code 4096x128x128}, all operands contiguous;</li>
+ *   <li>W1's forward through the hypernetwork's last layer: {@code 32x26122x256-tB} is x @ W^T, its B
+ *       the weight [26122,256] seen transposed (strides 1, 256), computed as C^T = W x^T;</li>
  *   <li>W1's backward through the hypernetwork's last layer (weight [26122,256], output [32,26122]):
  *       {@code 32x256x26122} is dX = [32,26122] @ [26122,256], and {@code 26122x256x32-tA} is
  *       dW = [32,26122]^T @ [32,256], its A a transposed view (strides 1, 26122) as the autodiff passes it.</li>
@@ -37,7 +39,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class MatmulBench {
-    @Param({"1024x1024x1024", "32x26122x256", "4096x128x128", "32x256x26122", "26122x256x32-tA"})
+    @Param({"1024x1024x1024", "32x26122x256", "4096x128x128", "32x26122x256-tB", "32x256x26122", "26122x256x32-tA"})
     public String shape;
 
     @Param({"1", "2"})
@@ -51,12 +53,13 @@ public class MatmulBench {
     public void setup() {
         arena = new TensorArena();
         cpu = new CpuBackend(threads);
-        boolean transA = shape.endsWith("-tA");
-        String[] d = shape.replace("-tA", "").split("x");
+        boolean transA = shape.endsWith("-tA"), transB = shape.endsWith("-tB");
+        String[] d = shape.replace("-tA", "").replace("-tB", "").split("x");
         int m = Integer.parseInt(d[0]), n = Integer.parseInt(d[1]), k = Integer.parseInt(d[2]);
         a = transA ? BenchData.gaussian(arena.allocate(DType.F32, 1, k, m), 1).transpose(1, 2)
                 : BenchData.gaussian(arena.allocate(DType.F32, 1, m, k), 1);
-        b = BenchData.gaussian(arena.allocate(DType.F32, 1, k, n), 2);
+        b = transB ? BenchData.gaussian(arena.allocate(DType.F32, 1, n, k), 2).transpose(1, 2)
+                : BenchData.gaussian(arena.allocate(DType.F32, 1, k, n), 2);
         c = arena.allocate(DType.F32, 1, m, n);
     }
 
