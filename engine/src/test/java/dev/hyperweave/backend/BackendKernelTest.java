@@ -448,6 +448,15 @@ public abstract class BackendKernelTest {
         Tensor big = randn(9, 33);
         ref.scale(big, 40, big);
         checkSoftmax("large magnitude", big, labels(9, 33), Out.CONTIG);
+        // short rows (fewer classes than a vector has lanes) far below zero: a max or a sum that
+        // counted the lanes past the row would be wrong
+        for (int k : new int[] {1, 10, 15}) {
+            Tensor low = randn(9, k);
+            float[] v = low.toFloatArray();
+            for (int i = 0; i < v.length; i++) v[i] = 5 * v[i] - 300;
+            low.copyFrom(v);
+            for (Out o : outs) checkSoftmax("far below zero", low, labels(9, k), o);
+        }
     }
 
     @Test

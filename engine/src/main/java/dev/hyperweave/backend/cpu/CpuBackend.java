@@ -1103,6 +1103,11 @@ public final class CpuBackend implements Backend {
     }
 
     static float rowMax(MemorySegment s, long off, long st, int n) {
+        if (st == 4 && n < L) {
+            // A short row (10 classes): one masked vector, not n scalar loads.
+            VectorMask<Float> m = S.indexInRange(0, n);
+            return FloatVector.fromMemorySegment(S, s, off, NO, m).reduceLanes(VectorOperators.MAX, m);
+        }
         float max = Float.NEGATIVE_INFINITY;
         int i = 0;
         if (st == 4 && n >= L) {
@@ -1119,6 +1124,13 @@ public final class CpuBackend implements Backend {
     static double expSum(MemorySegment s, long off, long st, int n, float max, MemorySegment d, long doff, long dst) {
         double total = 0;
         int i = 0;
+        if (st == 4 && (d == null || dst == 4) && n < L) {
+            // A short row: one masked vector (vexp clamps, so the lanes past n are harmless).
+            VectorMask<Float> m = S.indexInRange(0, n);
+            FloatVector e = vexp(FloatVector.fromMemorySegment(S, s, off, NO, m).sub(max));
+            if (d != null) e.intoMemorySegment(d, doff, NO, m);
+            return e.reduceLanes(VectorOperators.ADD, m);
+        }
         if (st == 4 && (d == null || dst == 4)) {
             while (i < n) {
                 int end = Math.min(n, i + CHUNK);
