@@ -39,6 +39,11 @@ public final class CpuBackend implements Backend {
 
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
+    /**
+     * Short rows as one masked vector: only with AVX-512's mask registers. With AVX2 the masked loads
+     * and reductions are not intrinsified and allocate (57 KB per W1 step), so rows stay scalar there.
+     */
+    static final boolean MASKED_SHORT_ROWS = S.vectorBitSize() >= 512;
     static final ByteOrder NO = ByteOrder.nativeOrder();
     static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     static final ValueLayout.OfInt I = ValueLayout.JAVA_INT_UNALIGNED;
@@ -1103,7 +1108,7 @@ public final class CpuBackend implements Backend {
     }
 
     static float rowMax(MemorySegment s, long off, long st, int n) {
-        if (st == 4 && n < L) {
+        if (MASKED_SHORT_ROWS && st == 4 && n < L) {
             // A short row (10 classes): one masked vector, not n scalar loads.
             VectorMask<Float> m = S.indexInRange(0, n);
             return FloatVector.fromMemorySegment(S, s, off, NO, m).reduceLanes(VectorOperators.MAX, m);
@@ -1124,7 +1129,7 @@ public final class CpuBackend implements Backend {
     static double expSum(MemorySegment s, long off, long st, int n, float max, MemorySegment d, long doff, long dst) {
         double total = 0;
         int i = 0;
-        if (st == 4 && (d == null || dst == 4) && n < L) {
+        if (MASKED_SHORT_ROWS && st == 4 && (d == null || dst == 4) && n < L) {
             // A short row: one masked vector (vexp clamps, so the lanes past n are harmless).
             VectorMask<Float> m = S.indexInRange(0, n);
             FloatVector e = vexp(FloatVector.fromMemorySegment(S, s, off, NO, m).sub(max));
