@@ -4,6 +4,7 @@ import dev.hyperweave.backend.Activation;
 import dev.hyperweave.backend.KernelChecks;
 import dev.hyperweave.tensor.DType;
 import dev.hyperweave.tensor.Tensor;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -67,6 +68,15 @@ public final class CpuMatmul {
      * an NR-column one (the target network's 10-class layer: 0.60 -> 0.45 ms at 1 thread).
      */
     static final int SWAP_MAX_M = 64, SWAP_MIN_N = 1024;
+    /**
+     * A product with a small C (at most SPLIT_K_MAX_MN elements, one batch) and a long K (at least
+     * SPLIT_K_MIN_K) is cut along K into SPLIT_K_CHUNKS fixed chunks whose partial products the
+     * workers share out and the caller sums in chunk order: W1's dX (32 x 256 over K = 26122), where
+     * cutting its 256 columns left each worker 512-byte pieces of the weight's rows to stream. The
+     * chunks do not depend on the thread count (12 divides among 1, 2, 3, 4 and 6 workers), so neither
+     * do the results.
+     */
+    static final int SPLIT_K_CHUNKS = 12, SPLIT_K_MIN_K = 8192, SPLIT_K_MAX_MN = 16384;
     /** Packed B blocks of at most this many floats (32 KB, L1) are swept row tile by row tile. */
     static final int ROWS_OUTER_MAX = 8192;
     /**
@@ -81,7 +91,15 @@ public final class CpuMatmul {
 
     private final WorkerPool pool;
     private final float[][] packA, packB, tmp, biasBuf, scratch, tile;
-    private final WorkerPool.Task task = this::work;
+    private final WorkerPool.Task task = this::work, splitKTask = this::splitKWork;
+    /**
+     * Partial products of the K chunks, SPLIT_K_MAX_MN floats each, allocated by the first call that
+     * splits K and freed by {@link #close}. Native like the tensors: a heap segment (ofArray) passing
+     * through the same Vector API loads and stores made their profiles see two segment classes, and
+     * C2 then stopped intrinsifying vector code all over the engine (Adam 3.7 -> 8.5 ms per W1 step).
+     */
+    private final Arena partialArena = Arena.ofShared();
+    private MemorySegment partials;
 
     // ---- operands of the current call (set before pool.run; the pool's volatile hand-off publishes them)
     private MemorySegment aSeg, bSeg, cSeg, biasSeg;
@@ -130,11 +148,23 @@ public final class CpuMatmul {
                 && (m <= SWAP_MAX_M && n >= SWAP_MIN_N || 2 * n <= NR && m >= 4 * NR)
                 && (act == Activation.NONE || act == Activation.RELU) && (!hasBias || biasS1 == 1);
         if (swapped) swapOperands();
+        boolean splitK = !swapped && bs == 1 && k >= SPLIT_K_MIN_K && (long) m * n <= SPLIT_K_MAX_MN;
         try {
-            pool.run(task);
+            if (splitK) {
+                if (partials == null) partials = partialArena.allocate((long) SPLIT_K_CHUNKS * SPLIT_K_MAX_MN * 4, 64);
+                pool.run(splitKTask);
+                sumPartials();
+            } else {
+                pool.run(task);
+            }
         } finally {
             aSeg = bSeg = cSeg = biasSeg = null;
         }
+    }
+
+    /** Frees the split-K partials; no call may follow. */
+    public void close() {
+        partialArena.close();
     }
 
     /** a, b, c := b^T, a^T, c^T (strides only; the memory is the same). */
@@ -175,7 +205,7 @@ public final class CpuMatmul {
                 i0 = WorkerPool.rangeStart(blocks, s, slices) * MR;
                 i1 = Math.min(m, WorkerPool.rangeStart(blocks, s + 1, slices) * MR);
             }
-            if (i0 < i1 && j0 < j1) block(w, t, i0, i1, j0, j1);
+            if (i0 < i1 && j0 < j1) block(w, t, i0, i1, j0, j1, 0, k, cSeg, cOff + t * cS0, cS1, cS2, false);
         }
     }
 
@@ -188,12 +218,58 @@ public final class CpuMatmul {
         return a;
     }
 
-    /** C[t, i0:i1, j0:j1] on worker w. */
-    private void block(int w, int t, int i0, int i1, int j0, int j1) {
-        float[] pa = packA[w], pb = packB[w], bb = biasBuf[w], sc = scratch[w], tt = tile[w];
-        int mode = act == Activation.NONE ? MODE_NONE : act == Activation.RELU ? MODE_RELU : MODE_SCALAR;
+    /** Worker body of a split K: whole partial products of its share of the chunks. */
+    private void splitKWork(int w, int workers) {
+        // Chunks of whole KC blocks, as even as they go: no more depth passes than without the split.
+        int blocks = (k + KC - 1) / KC;
+        int c0 = WorkerPool.rangeStart(SPLIT_K_CHUNKS, w, workers), c1 = WorkerPool.rangeStart(SPLIT_K_CHUNKS, w + 1, workers);
+        for (int c = c0; c < c1; c++) {
+            int k0 = Math.min(k, WorkerPool.rangeStart(blocks, c, SPLIT_K_CHUNKS) * KC);
+            int k1 = Math.min(k, WorkerPool.rangeStart(blocks, c + 1, SPLIT_K_CHUNKS) * KC);
+            long at = (long) c * SPLIT_K_MAX_MN;
+            if (k0 < k1) block(w, 0, 0, m, 0, n, k0, k1, partials, at, n, 1, true);
+            else partials.asSlice(at * 4, (long) m * n * 4).fill((byte) 0);
+        }
+    }
+
+    /** C (+)= act(sum of the partials, in chunk order, + bias): the epilogue of a split K. */
+    private void sumPartials() {
+        // Scalar on purpose: small, once per call, and no Vector API code that C2 might compile
+        // without its intrinsics (see CpuBackend.addInto).
+        MemorySegment p = partials;
+        int mn = m * n;
+        for (int c = 1; c < SPLIT_K_CHUNKS; c++) {
+            long from = (long) c * SPLIT_K_MAX_MN * 4;
+            for (int i = 0; i < mn; i++) p.set(F, 4L * i, p.get(F, 4L * i) + p.get(F, from + 4L * i));
+        }
         boolean useBias = hasBias && !accumulate;
-        long cRowBytes = cS1 * 4, cColBytes = cS2 * 4;
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                long o = (cOff + (long) i * cS1 + (long) j * cS2) * 4;
+                float v = p.get(F, 4L * (i * n + j));
+                if (accumulate) v = cSeg.get(F, o) + v;
+                else {
+                    if (useBias) v = v + biasSeg.get(F, (biasOff + (long) j * biasS1) * 4);
+                    v = activate(act, v);
+                }
+                cSeg.set(F, o, v);
+            }
+        }
+    }
+
+    /**
+     * C[t, i0:i1, j0:j1] (over K range [k0, k1)) on worker w, into the C whose batch t starts at
+     * cBase in cs, rows cRow and columns cCol floats apart. plain: C = A @ B only (a split K's
+     * partial: no bias, no activation, no accumulation).
+     */
+    private void block(int w, int t, int i0, int i1, int j0, int j1, int k0, int k1, MemorySegment cs, long cBase, long cRow, long cCol,
+                       boolean plain) {
+        float[] pa = packA[w], pb = packB[w], bb = biasBuf[w], sc = scratch[w], tt = tile[w];
+        Activation act = plain ? Activation.NONE : this.act;
+        boolean accumulate = !plain && this.accumulate;
+        int mode = act == Activation.NONE ? MODE_NONE : act == Activation.RELU ? MODE_RELU : MODE_SCALAR;
+        boolean useBias = hasBias && !accumulate && !plain;
+        long cRowBytes = cRow * 4, cColBytes = cCol * 4;
         // With all rows in one MC block, each packed B block is used by one pass only: keep it small
         // enough to stay in L2 between packing and use (a 4 MB block went out to L3 and back).
         int ncBlock = i1 - i0 <= MC ? NC_ONE_PASS : NC;
@@ -204,8 +280,8 @@ public final class CpuMatmul {
                 zeroK(t, i0, i1, jc, nc, useBias ? bb : null);
                 continue;
             }
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
+            for (int pc = k0; pc < k1; pc += KC) {
+                int kc = Math.min(KC, k1 - pc);
                 // B's rows whole and adjacent (a weight of shape [K, N]) and all rows of C in one pass:
                 // one copy keeps B row-major and the kernel steps ldb = n floats per depth. Packing
                 // cost more than it saved here (W1's dX: 7.1 -> 6.1 ms), but where many row blocks
@@ -214,13 +290,13 @@ public final class CpuMatmul {
                 int ldb = rowB ? n : NR;
                 if (rowB) MemorySegment.copy(bSeg, F, (bOff + t * bS0 + (long) pc * bS1) * 4, pb, 0, kc * n);
                 else packB(w, pb, t, pc, kc, jc, nc);
-                boolean load = accumulate || pc > 0;
-                boolean finish = !accumulate && pc + kc >= k;
+                boolean load = accumulate || pc > k0;
+                boolean finish = !accumulate && pc + kc >= k1;
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     if (useBias && swapped && finish) packBias(bb, t, ic, mc);
                     packA(w, pa, t, ic, mc, pc, kc);
-                    long rowBase = cOff + t * cS0 + (long) ic * cS1;
+                    long rowBase = cBase + (long) ic * cRow;
                     int tilesJ = (nc + NR - 1) / NR, tilesI = (mc + MR - 1) / MR;
                     // Tiles column panel by column panel (the B panel stays in L1 while the A block
                     // streams from L2), or, when the whole packed B block fits L1 anyway, row by row:
@@ -232,7 +308,7 @@ public final class CpuMatmul {
                         for (int q = 0; q < inner; q++) {
                             int jr = (rowsOuter ? q : o) * NR, ir = (rowsOuter ? o : q) * MR;
                             int nr = Math.min(NR, nc - jr), mr = Math.min(MR, mc - ir);
-                            long cTile = (rowBase + (long) (jc + jr) * cS2) * 4 + ir * cRowBytes;
+                            long cTile = (rowBase + (long) (jc + jr) * cCol) * 4 + ir * cRowBytes;
                             int bi = rowB ? jr : jr * kc;
                             if (swapped) kernel8Rows(pa, ir * kc, kc, pb, bi, ldb, kc, sc);
                             else if (MR == 8) kernel8(pa, ir * kc, pb, bi, ldb, kc, sc);
@@ -240,17 +316,17 @@ public final class CpuMatmul {
                             if (swapped) {
                                 boolean addBias = finish && useBias, relu = finish && mode == MODE_RELU;
                                 if (mr == MR && nr == NR && cRowBytes == 4) {
-                                    storeTransposed(sc, tt, cSeg, cTile, cColBytes, load, addBias, relu, bb, ir);
+                                    storeTransposed(sc, tt, cs, cTile, cColBytes, load, addBias, relu, bb, ir);
                                 } else {
-                                    storeScalar(sc, cSeg, cTile, cRowBytes, cColBytes, mr, nr, load, finish, useBias ? bb : null, ir, true, act);
+                                    storeScalar(sc, cs, cTile, cRowBytes, cColBytes, mr, nr, load, finish, useBias ? bb : null, ir, true, act);
                                 }
                             } else if (nr == NR && cColBytes == 4 && (!finish || mode != MODE_SCALAR)) {
                                 boolean addBias = finish && useBias, relu = finish && mode == MODE_RELU;
                                 for (int r = 0; r < mr; r++) {
-                                    storeRow(sc, r * NR, cSeg, cTile + r * cRowBytes, load, addBias, relu, bb, jr);
+                                    storeRow(sc, r * NR, cs, cTile + r * cRowBytes, load, addBias, relu, bb, jr);
                                 }
                             } else {
-                                storeScalar(sc, cSeg, cTile, cRowBytes, cColBytes, mr, nr, load, finish, useBias ? bb : null, jr, false, act);
+                                storeScalar(sc, cs, cTile, cRowBytes, cColBytes, mr, nr, load, finish, useBias ? bb : null, jr, false, act);
                             }
                         }
                     }

@@ -41,6 +41,27 @@ class CpuMatmulTest extends BackendMatmulTest {
     }
 
     @Test
+    void splitKMatchesReference() {
+        // One batch, a small C and a long K: cut into CpuMatmul.SPLIT_K_CHUNKS fixed chunks whose
+        // partial products are summed in order (1, 2 and 3 threads must still agree bit for bit).
+        // K at the threshold and odd past it, C from 1 element to SPLIT_K_MAX_MN, transposed
+        // operands, every activation, bias kind, C layout and accumulation.
+        int k = CpuMatmul.SPLIT_K_MIN_K;
+        long seed = 500;
+        int[][] shapes = {{1, 1, k}, {5, 33, k + 7}, {32, 256, k + CpuMatmul.KC + 3}};
+        Activation[] acts = Activation.values();
+        int v = 0;
+        for (int[] s : shapes) {
+            for (int layout = 0; layout < 4; layout++) {
+                check(new Case(1, s[0], s[1], s[2], layout % 2 == 1, layout >= 2, false, false, layout, layout % 3,
+                        acts[v++ % acts.length], false), seed++);
+                check(new Case(1, s[0], s[1], s[2], layout == 3, layout == 1, false, false, layout, 0, Activation.NONE, true), seed++);
+            }
+        }
+        check(new Case(1, 64, CpuMatmul.SPLIT_K_MAX_MN / 64, k, false, false, false, false, 0, 1, Activation.RELU, false), seed);
+    }
+
+    @Test
     void swappedProductsMatchReference() {
         // Few rows and many columns, or few columns and many rows, with a transposed B: computed as
         // C^T = B^T A^T (CpuMatmul.SWAP_MAX_M). Rows 1 to 64 (full and partial tiles of the swapped
