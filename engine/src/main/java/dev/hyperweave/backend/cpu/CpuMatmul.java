@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -53,8 +54,13 @@ public final class CpuMatmul {
      * registers, 4 rows (8 accumulators) with AVX2's 16, where 8 rows would spill.
      */
     static final int MR = L >= 16 ? 8 : 4, NR = 2 * L;
-    /** MR lanes: the rows of one A panel at one depth. */
-    private static final VectorSpecies<Float> PANEL = MR == 8 ? FloatVector.SPECIES_256 : FloatVector.SPECIES_128;
+    /**
+     * The low MR lanes, for the swapped product's transposed stores. Only SPECIES appears in the hot
+     * paths: a second vector shape (a 256-bit species for 8-float pieces) made the JDK's shared
+     * vector code see two classes, and in some JVMs C2 then compiled it without intrinsics and boxed
+     * vectors (NoAllocationTest failed in CI).
+     */
+    private static final VectorMask<Float> LOW = SPECIES.indexInRange(0, MR);
     /** Cache blocking: depth of a packed block, rows of a packed A block, columns of a packed B block. */
     static final int KC = 256, MC = 128, NC = 4096;
     /** Columns of a packed B block when M fits one MC block: 256 x 512 floats = 512 KB, within L2. */
@@ -118,7 +124,7 @@ public final class CpuMatmul {
         tmp = new float[w][Math.max(16 * KC, MC)];
         biasBuf = new float[w][NC];
         scratch = new float[w][MR * NR];
-        tile = new float[w][MR * NR];
+        tile = new float[w][MR * NR + L];
     }
 
     /**
@@ -460,19 +466,13 @@ public final class CpuMatmul {
             }
         } else if (aS1 == 1) {
             // Columns contiguous (transposed A): the MR rows of a panel at one p are MR adjacent
-            // floats of the source, one MR-lane vector each; a partial last panel goes through buf.
-            int full = mc / MR;
+            // floats of the column; one array copy each (a scalar loop was 5-10% slower on dW).
+            int padded = panels * MR;
             for (int p = 0; p < kc; p++) {
-                long src = (base + p * aS2) * 4;
+                MemorySegment.copy(aSeg, F, (base + p * aS2) * 4, buf, 0, mc);
+                for (int i = mc; i < padded; i++) buf[i] = 0f;
                 int dst = p * MR;
-                for (int q = 0; q < full; q++, dst += kc * MR, src += MR * 4) {
-                    FloatVector.fromMemorySegment(PANEL, aSeg, src, ORDER).intoArray(pa, dst);
-                }
-                if (full < panels) {
-                    int rows = mc - full * MR;
-                    MemorySegment.copy(aSeg, F, src, buf, 0, rows);
-                    for (int r = 0; r < MR; r++) pa[dst + r] = r < rows ? buf[r] : 0f;
-                }
+                for (int q = 0; q < panels; q++, dst += kc * MR) System.arraycopy(buf, q * MR, pa, dst, MR);
             }
         } else {
             for (int q = 0; q < panels; q++) {
@@ -686,18 +686,18 @@ public final class CpuMatmul {
 
     /**
      * The C update of a full tile of the swapped product, whose rows are contiguous in C: the tile is
-     * transposed in registers (tt[j*MR + r] = acc[r*NR + j]), then each of its NR columns is one
-     * MR-lane vector. The same float operations, in the same order, as storeRow.
+     * transposed in registers (tt[j*MR + r] = acc[r*NR + j]), then each of its NR columns is the low
+     * MR lanes of a vector. The same float operations, in the same order, as storeRow.
      */
     private static void storeTransposed(float[] acc, float[] tt, MemorySegment c, long o, long colBytes, boolean load, boolean addBias,
                                         boolean relu, float[] bias, int bi) {
         PanelTranspose.rows8(acc, NR, tt, 0, NR);
         for (int j = 0; j < NR; j++, o += colBytes) {
-            FloatVector v = FloatVector.fromArray(PANEL, tt, j * MR);
-            if (load) v = FloatVector.fromMemorySegment(PANEL, c, o, ORDER).add(v);
-            if (addBias) v = v.add(FloatVector.fromArray(PANEL, bias, bi));
-            if (relu) v = FloatVector.zero(PANEL).blend(v, v.compare(VectorOperators.GT, 0f));
-            v.intoMemorySegment(c, o, ORDER);
+            FloatVector v = FloatVector.fromArray(SPECIES, tt, j * MR);
+            if (load) v = FloatVector.fromMemorySegment(SPECIES, c, o, ORDER, LOW).add(v);
+            if (addBias) v = v.add(FloatVector.fromArray(SPECIES, bias, bi));
+            if (relu) v = FloatVector.zero(SPECIES).blend(v, v.compare(VectorOperators.GT, 0f));
+            v.intoMemorySegment(c, o, ORDER, LOW);
         }
     }
 
