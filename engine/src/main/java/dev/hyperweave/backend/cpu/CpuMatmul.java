@@ -36,9 +36,11 @@ import jdk.incubator.vector.VectorSpecies;
  * registers on its way to C; as a transposed B they would need register transposes while packing,
  * which ran at half the copy's speed. Only where AVX-512 has the transposes.
  *
- * <p>Parallelism: a static split over batch x (row or column slices), never over K. Each C element
- * is computed by the same sequence of float operations whatever tile, slice or worker it falls in,
- * so results are bit-identical across calls and across thread counts.
+ * <p>Parallelism: a static split over batch x (row or column slices); over K only for a small C
+ * over a long K, in fixed chunks (SPLIT_K_CHUNKS) whatever the thread count, whose partial products
+ * are added in chunk order. Each C element is computed by the same sequence of float operations
+ * whatever tile, slice or worker it falls in, so results are bit-identical across calls and across
+ * thread counts.
  *
  * <p>A call allocates nothing after construction (the {@link WorkerPool.Task} is a field; operands
  * are passed through fields), so an instance is driven by one thread at a time, like its pool.

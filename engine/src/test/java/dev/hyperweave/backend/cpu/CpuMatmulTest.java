@@ -7,7 +7,10 @@ import dev.hyperweave.backend.Backend;
 import dev.hyperweave.backend.BackendMatmulTest;
 import org.junit.jupiter.api.Test;
 
-/** The matmul suite on the cpu backend at 1, 2 and 3 threads (which must agree bit for bit: K is never split). */
+/**
+ * The matmul suite on the cpu backend at 1, 2 and 3 threads, which must agree bit for bit: K is split
+ * only into fixed chunks that do not depend on the thread count.
+ */
 class CpuMatmulTest extends BackendMatmulTest {
 
     @Override
