@@ -159,10 +159,15 @@ public abstract class BackendMatmulTest {
         return t.copyFrom(v);
     }
 
-    /** A [bs, rows, cols] operand, optionally stored transposed and/or shared across the batch. */
+    /**
+     * A [bs, rows, cols] operand, optionally stored transposed (then, at random, as a slice of wider
+     * rows: a column stride that is not the row length) and/or shared across the batch.
+     */
     private static Tensor operand(TensorArena arena, Random rnd, int bs, int rows, int cols, boolean trans, boolean expand) {
         int b0 = expand ? 1 : bs;
-        Tensor t = trans ? arena.allocate(DType.F32, b0, cols, rows).transpose(1, 2) : arena.allocate(DType.F32, b0, rows, cols);
+        int pad = trans && rnd.nextBoolean() ? 3 : 0;
+        Tensor t = trans ? arena.allocate(DType.F32, b0, cols, rows + pad).slice(2, 0, rows).transpose(1, 2)
+                : arena.allocate(DType.F32, b0, rows, cols);
         gaussian(t, rnd);
         return expand ? t.expand(bs, rows, cols) : t;
     }

@@ -31,10 +31,11 @@ import jdk.incubator.vector.VectorSpecies;
  * code that performs the same float operations in the same order as the vector path.
  *
  * <p>A product with few rows, many columns and a transposed B (the W1 head's forward, x @ W^T with a
- * 26122 x 256 W) is computed as C^T = B^T A^T: W's contiguous rows are then packed by plain copies
- * and broadcast from row-major panels ({@link #kernel8Rows}), and each tile is transposed in
- * registers on its way to C; as a transposed B they would need register transposes while packing,
- * which ran at half the copy's speed. Only where AVX-512 has the transposes.
+ * 26122 x 256 W) is computed as C^T = B^T A^T: W's contiguous rows are then broadcast straight from
+ * the tensor's memory ({@link #kernel8Rows}; each row serves one or two tiles, so packing would only
+ * add a pass over 27 MB: reading in place made the product 10-15% faster), and each tile is
+ * transposed in registers on its way to C. As a transposed B, W would need register transposes while
+ * packing, which ran at half the copy's speed. Only where AVX-512 has the transposes.
  *
  * <p>Parallelism: a static split over batch x (row or column slices); over K only for a small C
  * over a long K, in fixed chunks (SPLIT_K_CHUNKS) whatever the thread count, whose partial products
@@ -106,8 +107,13 @@ public final class CpuMatmul {
      * through the same Vector API loads and stores made their profiles see two segment classes, and
      * C2 then stopped intrinsifying vector code all over the engine (Adam 3.7 -> 8.5 ms per W1 step).
      */
-    private final Arena partialArena = Arena.ofShared();
+    private final Arena nativeArena = Arena.ofShared();
     private MemorySegment partials;
+    /**
+     * Per worker, MR rows of KC floats: the swapped product's last row tile when it has fewer than MR
+     * rows, zero-padded (full tiles read A in place). Native for the same reason as the partials.
+     */
+    private final MemorySegment[] edgeA;
 
     // ---- operands of the current call (set before pool.run; the pool's volatile hand-off publishes them)
     private MemorySegment aSeg, bSeg, cSeg, biasSeg;
@@ -115,7 +121,10 @@ public final class CpuMatmul {
     private int bs, m, n, k;
     private Activation act;
     private boolean accumulate, hasBias;
-    /** The operands were swapped (C^T = B^T A^T): A is packed row-major and the bias runs along rows. */
+    /**
+     * The operands were swapped (C^T = B^T A^T): A, contiguous along K, is read in place and the bias
+     * runs along rows.
+     */
     private boolean swapped;
 
     public CpuMatmul(WorkerPool pool) {
@@ -127,6 +136,8 @@ public final class CpuMatmul {
         biasBuf = new float[w][NC];
         scratch = new float[w][MR * NR];
         tile = new float[w][MR * NR + L];
+        edgeA = new MemorySegment[w];
+        for (int i = 0; i < w; i++) edgeA[i] = nativeArena.allocate((long) MR * KC * 4, 64);
     }
 
     /**
@@ -159,7 +170,7 @@ public final class CpuMatmul {
         boolean splitK = !swapped && bs == 1 && k >= SPLIT_K_MIN_K && (long) m * n <= SPLIT_K_MAX_MN;
         try {
             if (splitK) {
-                if (partials == null) partials = partialArena.allocate((long) SPLIT_K_CHUNKS * SPLIT_K_MAX_MN * 4, 64);
+                if (partials == null) partials = nativeArena.allocate((long) SPLIT_K_CHUNKS * SPLIT_K_MAX_MN * 4, 64);
                 pool.run(splitKTask);
                 sumPartials();
             } else {
@@ -170,9 +181,9 @@ public final class CpuMatmul {
         }
     }
 
-    /** Frees the split-K partials; no call may follow. */
+    /** Frees the native buffers (split-K partials, edge tiles); no call may follow. */
     public void close() {
-        partialArena.close();
+        nativeArena.close();
     }
 
     /** a, b, c := b^T, a^T, c^T (strides only; the memory is the same). */
@@ -303,7 +314,8 @@ public final class CpuMatmul {
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     if (useBias && swapped && finish) packBias(bb, t, ic, mc);
-                    packA(w, pa, t, ic, mc, pc, kc);
+                    if (!swapped) packA(w, pa, t, ic, mc, pc, kc);
+                    long aRow = (aOff + t * aS0 + (long) ic * aS1 + pc) * 4; // swapped: aS2 == 1
                     long rowBase = cBase + (long) ic * cRow;
                     int tilesJ = (nc + NR - 1) / NR, tilesI = (mc + MR - 1) / MR;
                     // Tiles column panel by column panel (the B panel stays in L1 while the A block
@@ -318,7 +330,8 @@ public final class CpuMatmul {
                             int nr = Math.min(NR, nc - jr), mr = Math.min(MR, mc - ir);
                             long cTile = (rowBase + (long) (jc + jr) * cCol) * 4 + ir * cRowBytes;
                             int bi = rowB ? jr : jr * kc;
-                            if (swapped) kernel8Rows(pa, ir * kc, kc, pb, bi, ldb, kc, sc);
+                            if (swapped && mr == MR) kernel8Rows(aSeg, aRow + ir * aS1 * 4, aS1 * 4, pb, bi, ldb, kc, sc);
+                            else if (swapped) kernel8Rows(edgeRows(w, aRow + ir * aS1 * 4, mr, kc), 0, kc * 4L, pb, bi, ldb, kc, sc);
                             else if (MR == 8) kernel8(pa, ir * kc, pb, bi, ldb, kc, sc);
                             else kernel4(pa, ir * kc, pb, bi, ldb, kc, sc);
                             if (swapped) {
@@ -441,15 +454,7 @@ public final class CpuMatmul {
         long base = aOff + t * aS0 + (long) ic * aS1 + (long) pc * aS2;
         int panels = (mc + MR - 1) / MR;
         float[] buf = tmp[w];
-        if (swapped) {
-            // Rows contiguous, kept row-major for kernel8Rows: row i at i*kc, rows past mc zero.
-            if (aS1 == kc) {
-                MemorySegment.copy(aSeg, F, base * 4, pa, 0, mc * kc);
-            } else {
-                for (int i = 0; i < mc; i++) MemorySegment.copy(aSeg, F, (base + (long) i * aS1) * 4, pa, i * kc, kc);
-            }
-            java.util.Arrays.fill(pa, mc * kc, panels * MR * kc, 0f);
-        } else if (aS2 == 1) {
+        if (aS2 == 1) {
             // Rows contiguous: copy 4 rows into tmp, then interleave.
             for (int q = 0; q < panels; q++) {
                 int rows = Math.min(MR, mc - q * MR);
@@ -490,6 +495,18 @@ public final class CpuMatmul {
                 }
             }
         }
+    }
+
+    /**
+     * The swapped product's last mr < MR rows (from byte offset at, rows aS1 apart), padded to MR with
+     * zero rows: their accumulators are never stored, but stale floats there could be subnormals,
+     * which slow the FMAs on some CPUs.
+     */
+    private MemorySegment edgeRows(int w, long at, int mr, int kc) {
+        MemorySegment e = edgeA[w];
+        e.fill((byte) 0); // whole: a slice per row would be an allocation per call
+        for (int r = 0; r < mr; r++) MemorySegment.copy(aSeg, at + r * aS1 * 4, e, (long) r * kc * 4, kc * 4L);
+        return e;
     }
 
     // ---- micro-kernel --------------------------------------------------------------------------
@@ -560,11 +577,12 @@ public final class CpuMatmul {
     }
 
     /**
-     * As {@link #kernel8} with A row-major: row r of the tile at ai + r*lda (the swapped product). A
-     * copy on purpose: one kernel with the row stride as a parameter ran 25% slower on every shape
-     * (1024^3: 74 against 96 GFLOP/s), the eight strided broadcast addresses costing registers.
+     * As {@link #kernel8} with A row-major in a memory segment: row r of the tile at byte offset
+     * ao + r*lda (the swapped product reads its A in place). A copy on purpose: one kernel with the row
+     * stride as a parameter ran 25% slower on every shape (1024^3: 74 against 96 GFLOP/s), the eight
+     * strided broadcast addresses costing registers.
      */
-    private static void kernel8Rows(float[] pa, int ai, int lda, float[] pb, int bi, int ldb, int kc, float[] scratch) {
+    private static void kernel8Rows(MemorySegment as, long ao, long lda, float[] pb, int bi, int ldb, int kc, float[] scratch) {
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
         FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES);
         FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES);
@@ -577,31 +595,31 @@ public final class CpuMatmul {
             FloatVector b0 = FloatVector.fromArray(SPECIES, pb, bi);
             FloatVector b1 = FloatVector.fromArray(SPECIES, pb, bi + L);
             FloatVector a;
-            a = FloatVector.broadcast(SPECIES, pa[ai + 0]);
+            a = FloatVector.broadcast(SPECIES, as.get(F, ao));
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(SPECIES, pa[ai + 1 * lda]);
+            a = FloatVector.broadcast(SPECIES, as.get(F, ao + lda));
             c10 = a.fma(b0, c10);
             c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(SPECIES, pa[ai + 2 * lda]);
+            a = FloatVector.broadcast(SPECIES, as.get(F, ao + 2 * lda));
             c20 = a.fma(b0, c20);
             c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(SPECIES, pa[ai + 3 * lda]);
+            a = FloatVector.broadcast(SPECIES, as.get(F, ao + 3 * lda));
             c30 = a.fma(b0, c30);
             c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(SPECIES, pa[ai + 4 * lda]);
+            a = FloatVector.broadcast(SPECIES, as.get(F, ao + 4 * lda));
             c40 = a.fma(b0, c40);
             c41 = a.fma(b1, c41);
-            a = FloatVector.broadcast(SPECIES, pa[ai + 5 * lda]);
+            a = FloatVector.broadcast(SPECIES, as.get(F, ao + 5 * lda));
             c50 = a.fma(b0, c50);
             c51 = a.fma(b1, c51);
-            a = FloatVector.broadcast(SPECIES, pa[ai + 6 * lda]);
+            a = FloatVector.broadcast(SPECIES, as.get(F, ao + 6 * lda));
             c60 = a.fma(b0, c60);
             c61 = a.fma(b1, c61);
-            a = FloatVector.broadcast(SPECIES, pa[ai + 7 * lda]);
+            a = FloatVector.broadcast(SPECIES, as.get(F, ao + 7 * lda));
             c70 = a.fma(b0, c70);
             c71 = a.fma(b1, c71);
-            ai++;
+            ao += 4;
             bi += ldb;
         }
         c00.intoArray(scratch, 0 * NR);
