@@ -413,6 +413,9 @@ public abstract class BackendKernelTest {
         }
         checkReduce("large flat", input(In.CONTIG, 100003), Out.CONTIG, 1.0, 1);
         checkReduce("large wide", input(In.CONTIG, 3, 40000), Out.CONTIG, 1.0, 1, 40000);
+        // more rows than a float flush (32), columns past one work item (4096) and its 256-column loops
+        checkReduce("large wide rows", input(In.CONTIG, 70, 8200), Out.SLICE, 0.5, 1, 8200);
+        checkReduce("large wide slice", input(In.SLICE, 2, 35, 4500), Out.CONTIG, 1.0, 2, 1, 4500);
     }
 
     // ---- losses ---------------------------------------------------------------------------------------
