@@ -23,7 +23,8 @@ import jdk.incubator.vector.VectorSpecies;
  * accumulators of the 32 zmm registers); with AVX2, 4 rows x 2 vectors of 8 lanes (8 of the 16 ymm
  * registers; 8 rows would spill). The epilogue is fused: c = act(acc + bias), or c += acc. The
  * kernel parks its tile in a scratch array and a separate, never-inlined method updates C, so that no
- * vector crosses a call or a branch merge (C2 boxes them in some compilations otherwise).
+ * vector crosses a call or a branch merge (C2 boxes them in some compilations otherwise); where C is
+ * just the product, a kernel without branches stores the tile itself ({@link #kernel8Store}).
  *
  * <p>Edges: A and B panels are zero-padded to MR rows / NR columns, so every tile runs the same
  * kernel; tiles that are partial, or whose C has a non-unit column stride, or that need a
