@@ -1108,11 +1108,11 @@ public final class CpuBackend implements Backend {
                 int label = lg.get(I, lo + r * ls);
                 float max = rowMax(xg, ro, xc, cls);
                 if (d == null) {
-                    double sum = expSum(xg, ro, xc, cls, max, null, 0, 0);
+                    double sum = expSum(xg, ro, xc, cls, max, null, 0, 0, fscratch[w]);
                     lossSum += Math.log(sum) + max - xg.get(F, ro + label * xc);
                 } else {
                     long dro = dob + r * dr;
-                    double sum = expSum(xg, ro, xc, cls, max, dg, dro, dc);
+                    double sum = expSum(xg, ro, xc, cls, max, dg, dro, dc, fscratch[w]);
                     float f = (float) (g / sum);
                     // dg now holds exp(x - max); scale it to g * softmax
                     if (dc == 4) vrow(SCALE, dg, dro, dg, dro, null, 0, cls, f);
@@ -1126,11 +1126,6 @@ public final class CpuBackend implements Backend {
     }
 
     static float rowMax(MemorySegment s, long off, long st, int n) {
-        if (MASKED_SHORT_ROWS && st == 4 && n < L) {
-            // A short row (10 classes): one masked vector, not n scalar loads.
-            VectorMask<Float> m = S.indexInRange(0, n);
-            return FloatVector.fromMemorySegment(S, s, off, NO, m).reduceLanes(VectorOperators.MAX, m);
-        }
         float max = Float.NEGATIVE_INFINITY;
         int i = 0;
         if (st == 4 && n >= L) {
@@ -1143,16 +1138,26 @@ public final class CpuBackend implements Backend {
         return max;
     }
 
-    /** Sum of exp(x - max) over a row; when d != null also stores each exp(x - max) into it. */
-    static double expSum(MemorySegment s, long off, long st, int n, float max, MemorySegment d, long doff, long dst) {
+    /**
+     * Sum of exp(x - max) over a row; when d != null also stores each exp(x - max) into it. tmp: at
+     * least L floats of scratch.
+     */
+    static double expSum(MemorySegment s, long off, long st, int n, float max, MemorySegment d, long doff, long dst, float[] tmp) {
         double total = 0;
         int i = 0;
         if (MASKED_SHORT_ROWS && st == 4 && (d == null || dst == 4) && n < L) {
-            // A short row: one masked vector (vexp clamps, so the lanes past n are harmless).
+            // A short row (10 classes): the exps as one masked vector (vexp clamps, so the lanes past n
+            // are harmless), summed in scalar, in order, like the tail below. Not a masked
+            // reduceLanes: in a CI run C2 compiled those (and the row max's) without their intrinsic
+            // and boxed a vector per call (98 KB per hmlp-mid step; NoAllocationTest failed), and an
+            // ADD reduction's order is unspecified (see sumLanes).
             VectorMask<Float> m = S.indexInRange(0, n);
             FloatVector e = vexp(FloatVector.fromMemorySegment(S, s, off, NO, m).sub(max));
             if (d != null) e.intoMemorySegment(d, doff, NO, m);
-            return e.reduceLanes(VectorOperators.ADD, m);
+            e.intoArray(tmp, 0);
+            float tail = 0f;
+            for (; i < n; i++) tail += tmp[i];
+            return tail;
         }
         if (st == 4 && (d == null || dst == 4)) {
             while (i < n) {
