@@ -39,11 +39,6 @@ public final class CpuBackend implements Backend {
 
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
-    /**
-     * Short rows as one masked vector: only with AVX-512's mask registers. With AVX2 the masked loads
-     * and reductions are not intrinsified and allocate (57 KB per W1 step), so rows stay scalar there.
-     */
-    static final boolean MASKED_SHORT_ROWS = S.vectorBitSize() >= 512;
     static final ByteOrder NO = ByteOrder.nativeOrder();
     static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     static final ValueLayout.OfInt I = ValueLayout.JAVA_INT_UNALIGNED;
@@ -1108,11 +1103,11 @@ public final class CpuBackend implements Backend {
                 int label = lg.get(I, lo + r * ls);
                 float max = rowMax(xg, ro, xc, cls);
                 if (d == null) {
-                    double sum = expSum(xg, ro, xc, cls, max, null, 0, 0, fscratch[w]);
+                    double sum = expSum(xg, ro, xc, cls, max, null, 0, 0);
                     lossSum += Math.log(sum) + max - xg.get(F, ro + label * xc);
                 } else {
                     long dro = dob + r * dr;
-                    double sum = expSum(xg, ro, xc, cls, max, dg, dro, dc, fscratch[w]);
+                    double sum = expSum(xg, ro, xc, cls, max, dg, dro, dc);
                     float f = (float) (g / sum);
                     // dg now holds exp(x - max); scale it to g * softmax
                     if (dc == 4) vrow(SCALE, dg, dro, dg, dro, null, 0, cls, f);
@@ -1139,27 +1134,17 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * Sum of exp(x - max) over a row; when d != null also stores each exp(x - max) into it. tmp: at
-     * least L floats of scratch.
+     * Sum of exp(x - max) over a row; when d != null also stores each exp(x - max) into it. Rows
+     * shorter than a vector (10 classes) are all scalar: as one masked vector they were twice as fast,
+     * but that path called vexp once per row, and in JVMs where C2 had compiled vexp on its own and
+     * would not inline it, each call boxed its argument and result (98 KB per hmlp-mid step:
+     * NoAllocationTest failed in CI; -XX:CompileCommand=dontinline,*CpuBackend::vexp reproduces it).
+     * The same goes for sumLanes, which the vector path below calls once per row.
      */
-    static double expSum(MemorySegment s, long off, long st, int n, float max, MemorySegment d, long doff, long dst, float[] tmp) {
+    static double expSum(MemorySegment s, long off, long st, int n, float max, MemorySegment d, long doff, long dst) {
         double total = 0;
         int i = 0;
-        if (MASKED_SHORT_ROWS && st == 4 && (d == null || dst == 4) && n < L) {
-            // A short row (10 classes): the exps as one masked vector (vexp clamps, so the lanes past n
-            // are harmless), summed in scalar, in order, like the tail below. Not a masked
-            // reduceLanes: in a CI run C2 compiled those (and the row max's) without their intrinsic
-            // and boxed a vector per call (98 KB per hmlp-mid step; NoAllocationTest failed), and an
-            // ADD reduction's order is unspecified (see sumLanes).
-            VectorMask<Float> m = S.indexInRange(0, n);
-            FloatVector e = vexp(FloatVector.fromMemorySegment(S, s, off, NO, m).sub(max));
-            if (d != null) e.intoMemorySegment(d, doff, NO, m);
-            e.intoArray(tmp, 0);
-            float tail = 0f;
-            for (; i < n; i++) tail += tmp[i];
-            return tail;
-        }
-        if (st == 4 && (d == null || dst == 4)) {
+        if (st == 4 && (d == null || dst == 4) && n >= L) {
             while (i < n) {
                 int end = Math.min(n, i + CHUNK);
                 int up = i + S.loopBound(end - i);
