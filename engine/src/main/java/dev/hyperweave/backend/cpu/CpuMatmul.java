@@ -72,7 +72,7 @@ public final class CpuMatmul {
     /**
      * A product with at most this many rows, at least {@link #SWAP_MIN_N} columns and a transposed
      * (column-contiguous) B is computed as C^T = B^T A^T: the large operand is then an A of contiguous
-     * rows, packed by plain copies, where as a transposed B it would go through register transposes
+     * rows, read in place, where as a transposed B it would go through register transposes
      * (the W1 head's forward product: its 26122 x 256 weight). Swapping the 10-class layer too (its
      * 10 columns would fill 8-row tiles instead of a third of a 32-column one) saved 0.15 ms per W1
      * step but made about one W2 JVM in three box vectors (197 KB per step): not done.
@@ -136,7 +136,7 @@ public final class CpuMatmul {
         tmp = new float[w][Math.max(16 * KC, MC)];
         biasBuf = new float[w][NC];
         scratch = new float[w][MR * NR];
-        tile = new float[w][MR * NR + L];
+        tile = new float[w][MR * NR + L]; // storeTransposed loads whole vectors from j*MR
         edgeA = new MemorySegment[w];
         for (int i = 0; i < w; i++) edgeA[i] = nativeArena.allocate((long) MR * KC * 4, 64);
     }
@@ -462,7 +462,7 @@ public final class CpuMatmul {
         int panels = (mc + MR - 1) / MR;
         float[] buf = tmp[w];
         if (aS2 == 1) {
-            // Rows contiguous: copy 4 rows into tmp, then interleave.
+            // Rows contiguous: copy MR rows into tmp, then interleave.
             for (int q = 0; q < panels; q++) {
                 int rows = Math.min(MR, mc - q * MR);
                 for (int r = 0; r < rows; r++) {
@@ -519,9 +519,8 @@ public final class CpuMatmul {
     // ---- micro-kernel --------------------------------------------------------------------------
 
     /**
-     * One 8 x NR tile (AVX-512): acc = A panel @ B panel over kc, then C update. C tile at byte offset
-     * cTile, rows cRow bytes apart, columns cCol bytes apart; only mr x nr of it is written.
-     * load: C += acc (else C = acc). finish: then add bias (if non-null, from bias[bj..]) and apply act.
+     * One 8 x NR tile (AVX-512): acc = A panel (from pa[ai]) @ B panel (from pb[bi], its rows ldb
+     * floats apart) over kc, parked in scratch (row r at r*NR) for block() to update C.
      */
     private static void kernel8(float[] pa, int ai, float[] pb, int bi, int ldb, int kc, float[] scratch) {
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);

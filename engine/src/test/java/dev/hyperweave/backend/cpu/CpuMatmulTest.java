@@ -69,9 +69,9 @@ class CpuMatmulTest extends BackendMatmulTest {
         // Few rows and many columns with a transposed B: computed as C^T = B^T A^T
         // (CpuMatmul.SWAP_MAX_M). Rows 1 to 64 (full and partial tiles of the swapped product's 32
         // columns), columns just past the threshold and odd, K below, at and over KC (a second pass
-        // that adds into C), every bias kind,
-        // relu and none (swapped) and tanh (not swapped), accumulation, and all four C layouts,
-        // including a transposed C, whose tiles take the scalar update.
+        // that adds into C), every bias kind, relu and none (swapped) and tanh (not swapped),
+        // accumulation, and all four C layouts, including a transposed C, whose tiles take the scalar
+        // update.
         int n = CpuMatmul.SWAP_MIN_N;
         long seed = 300;
         int nr = CpuMatmul.NR;
