@@ -6,12 +6,12 @@ import dev.hyperweave.backend.BinaryOp;
 import dev.hyperweave.backend.KernelChecks;
 import dev.hyperweave.tensor.DType;
 import dev.hyperweave.tensor.Tensor;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -25,9 +25,14 @@ import jdk.incubator.vector.VectorSpecies;
  * the last) with the innermost loop vectorised when every operand has unit inner stride; any other
  * stride (including 0 for broadcast inputs) takes a scalar strided loop. A call allocates nothing:
  * tasks and scratch are preallocated fields (scratch grows only when a larger rank is first seen).
- * Loads are written out as {@code FloatVector.fromMemorySegment} in each loop rather than through a
- * helper returning a vector: when C2 declined to inline such a helper (it does, now and then, in
- * some JVMs), every load was boxed, and a column sum ran 5x slower allocating 11 MB a training step.
+ * No method takes or returns a vector: loads are written out in each loop, lanes are summed where
+ * they are added, and the one vector exp ({@link #vExpRow}) runs over a whole row. A vector passed
+ * to or returned from a method that C2 does not inline is boxed, and whether it inlines depends on
+ * what the JVM compiled first: a load helper made a column sum 5x slower allocating 11 MB a
+ * training step, and a per-vector exp helper boxed 98 KB per step in one CI run of four. The
+ * suite's noinline-test runs NoAllocationTest with no method of this package inlined. Lanes are
+ * summed in lane order, not by reduceLanes(ADD): its order is unspecified and the JIT's intrinsic
+ * and the interpreter's fallback differ, so results would change as code gets compiled.
  *
  * <p>Reductions are deterministic for a given thread count: partitions are fixed, partial sums go
  * to a preallocated per-worker array and are combined in worker order. Transcendental functions
@@ -73,6 +78,9 @@ public final class CpuBackend implements Backend {
     private final double[] partial;
     private final float[][] fscratch, rowScratch;
     private final double[][] dscratch;
+    /** Per worker, CHUNK floats of exp values between {@link #vExpRow} and the loop that uses them. */
+    private final Arena nativeArena = Arena.ofShared();
+    private final MemorySegment expScratch;
 
     private final ElementwiseTask ewTask = new ElementwiseTask();
     private final SumTask sumTask = new SumTask();
@@ -91,6 +99,12 @@ public final class CpuBackend implements Backend {
         this.fscratch = new float[threads][WIDE];
         this.rowScratch = new float[threads][WIDE];
         this.dscratch = new double[threads][WIDE];
+        this.expScratch = nativeArena.allocate((long) threads * CHUNK * 4, 64);
+    }
+
+    /** Worker w's CHUNK floats of {@link #expScratch}, as a byte offset. */
+    static long expSlot(int w) {
+        return (long) w * CHUNK * 4;
     }
 
     public CpuBackend() {
@@ -107,6 +121,7 @@ public final class CpuBackend implements Backend {
         closed = true;
         pool.close();
         matmul.close();
+        nativeArena.close();
     }
 
     /**
@@ -635,7 +650,7 @@ public final class CpuBackend implements Backend {
                 long o0 = l.rowOffset(0, r) + c * s0;
                 long o1 = l.nops < 2 ? 0 : l.rowOffset(1, r) + c * s1;
                 long o2 = l.nops < 3 ? 0 : l.rowOffset(2, r) + c * s2;
-                if (unit) vrow(op, g0, o0 * 4, g1, o1 * 4, g2, o2 * 4, len, p);
+                if (unit) vrow(op, g0, o0 * 4, g1, o1 * 4, g2, o2 * 4, len, p, expScratch, expSlot(w));
                 else srow(op, g0, o0 * 4, s0 * 4, g1, o1 * 4, s1 * 4, g2, o2 * 4, s2 * 4, len, p);
                 pos += len;
             }
@@ -646,9 +661,11 @@ public final class CpuBackend implements Backend {
     /**
      * Unit-stride row: out (o) = op(a, b); offsets in bytes. Each op's loop is its own small method:
      * the Vector API only avoids boxing when a loop's vector operations are all inlined into one
-     * compiled method, which a single method holding every loop is too big for.
+     * compiled method, which a single method holding every loop is too big for. tanh, sigmoid and elu
+     * use CHUNK floats of exp scratch at es/eo (the caller's worker's).
      */
-    static void vrow(int op, MemorySegment o, long oo, MemorySegment a, long ao, MemorySegment b, long bo, int n, float p) {
+    static void vrow(int op, MemorySegment o, long oo, MemorySegment a, long ao, MemorySegment b, long bo, int n, float p,
+                     MemorySegment es, long eo) {
         if (op == COPY) {
             MemorySegment.copy(a, ao, o, oo, 4L * n);
             return;
@@ -661,9 +678,9 @@ public final class CpuBackend implements Backend {
             case MUL -> vMul(o, oo, a, ao, b, bo, n);
             case MSEGRAD -> vMseGrad(o, oo, a, ao, b, bo, n, p);
             case RELU -> vRelu(o, oo, a, ao, n);
-            case TANH -> vTanh(o, oo, a, ao, n);
-            case SIGMOID -> vSigmoid(o, oo, a, ao, n);
-            case ELU -> vElu(o, oo, a, ao, n);
+            case TANH -> vTanh(o, oo, a, ao, n, es, eo);
+            case SIGMOID -> vSigmoid(o, oo, a, ao, n, es, eo);
+            case ELU -> vElu(o, oo, a, ao, n, es, eo);
             case G_RELU -> vReluGrad(o, oo, a, ao, b, bo, n);
             case G_TANH -> vTanhGrad(o, oo, a, ao, b, bo, n);
             case G_SIGMOID -> vSigmoidGrad(o, oo, a, ao, b, bo, n);
@@ -722,21 +739,71 @@ public final class CpuBackend implements Backend {
         return up;
     }
 
-    static int vTanh(MemorySegment o, long oo, MemorySegment a, long ao, int n) {
+    // tanh, sigmoid and elu: vExpRow puts each chunk's exps in the scratch (o may be a), then a loop
+    // of the function's own combines them with x. Two passes cost 20-40% against one loop calling a
+    // per-vector exp helper (tanh, sigmoid, elu over 100,000 floats: 84, 67, 90 us against 70, 52,
+    // 65), but that helper boxed wherever C2 did not inline it; one loop switching between the
+    // functions ran elu 2x slower in JVMs whose profile had not seen elu when it compiled the loop.
+
+    static int vTanh(MemorySegment o, long oo, MemorySegment a, long ao, int n, MemorySegment es, long eo) {
         int up = S.loopBound(n);
-        for (int i = 0; i < up; i += L) vtanh(FloatVector.fromMemorySegment(S, a, ao + 4L * i, NO)).intoMemorySegment(o, oo + 4L * i, NO);
+        for (int c = 0; c < up; c += CHUNK) {
+            int len = Math.min(CHUNK, up - c);
+            long xo = ao + 4L * c, yo = oo + 4L * c;
+            vExpRow(es, eo, a, xo, len, 2f, 0f);
+            for (int i = 0; i < len; i += L) {
+                FloatVector x = FloatVector.fromMemorySegment(S, a, xo + 4L * i, NO);
+                FloatVector e = FloatVector.fromMemorySegment(S, es, eo + 4L * i, NO);
+                // tanh x = 1 - 2 / (exp(2x) + 1), also where exp(2x) clamps to its largest or smallest
+                FloatVector big = FloatVector.broadcast(S, 1f).sub(FloatVector.broadcast(S, 2f).div(e.add(1f)));
+                // |x| < 0.625: an odd polynomial, free of the cancellation in 1 - 2/(e+1)
+                FloatVector z = x.mul(x);
+                FloatVector poly = z.fma(-5.70498872745E-3f, 2.06390887954E-2f);
+                poly = poly.fma(z, FloatVector.broadcast(S, -5.37397155531E-2f));
+                poly = poly.fma(z, FloatVector.broadcast(S, 1.33314422036E-1f));
+                poly = poly.fma(z, FloatVector.broadcast(S, -3.33332819422E-1f));
+                FloatVector small = poly.mul(z).fma(x, x);
+                big.blend(small, x.abs().compare(VectorOperators.LT, 0.625f)).intoMemorySegment(o, yo + 4L * i, NO);
+            }
+        }
         return up;
     }
 
-    static int vSigmoid(MemorySegment o, long oo, MemorySegment a, long ao, int n) {
+    static int vSigmoid(MemorySegment o, long oo, MemorySegment a, long ao, int n, MemorySegment es, long eo) {
         int up = S.loopBound(n);
-        for (int i = 0; i < up; i += L) vsigmoid(FloatVector.fromMemorySegment(S, a, ao + 4L * i, NO)).intoMemorySegment(o, oo + 4L * i, NO);
+        for (int c = 0; c < up; c += CHUNK) {
+            int len = Math.min(CHUNK, up - c);
+            vExpRow(es, eo, a, ao + 4L * c, len, -1f, 0f);
+            for (int i = 0; i < len; i += L) {
+                FloatVector e = FloatVector.fromMemorySegment(S, es, eo + 4L * i, NO);
+                FloatVector.broadcast(S, 1f).div(e.add(1f)).intoMemorySegment(o, oo + 4L * (c + i), NO);
+            }
+        }
         return up;
     }
 
-    static int vElu(MemorySegment o, long oo, MemorySegment a, long ao, int n) {
+    static int vElu(MemorySegment o, long oo, MemorySegment a, long ao, int n, MemorySegment es, long eo) {
         int up = S.loopBound(n);
-        for (int i = 0; i < up; i += L) velu(FloatVector.fromMemorySegment(S, a, ao + 4L * i, NO)).intoMemorySegment(o, oo + 4L * i, NO);
+        for (int c = 0; c < up; c += CHUNK) {
+            int len = Math.min(CHUNK, up - c);
+            long xo = ao + 4L * c, yo = oo + 4L * c;
+            vExpRow(es, eo, a, xo, len, 1f, 0f); // used where x <= 0
+            for (int i = 0; i < len; i += L) {
+                FloatVector x = FloatVector.fromMemorySegment(S, a, xo + 4L * i, NO);
+                FloatVector xm = x.min(0f);
+                FloatVector big = FloatVector.fromMemorySegment(S, es, eo + 4L * i, NO).sub(1f);
+                // expm1 near 0 by its Taylor series (degree 8), which avoids the cancellation of exp(x) - 1
+                FloatVector poly = xm.fma(1f / 40320f, 1f / 5040f);
+                poly = poly.fma(xm, FloatVector.broadcast(S, 1f / 720f));
+                poly = poly.fma(xm, FloatVector.broadcast(S, 1f / 120f));
+                poly = poly.fma(xm, FloatVector.broadcast(S, 1f / 24f));
+                poly = poly.fma(xm, FloatVector.broadcast(S, 1f / 6f));
+                poly = poly.fma(xm, FloatVector.broadcast(S, 0.5f));
+                poly = poly.fma(xm, FloatVector.broadcast(S, 1f));
+                FloatVector neg = big.blend(poly.mul(xm), xm.compare(VectorOperators.GT, -0.5f));
+                neg.blend(x, x.compare(VectorOperators.GT, 0f)).intoMemorySegment(o, yo + 4L * i, NO);
+            }
+        }
         return up;
     }
 
@@ -816,25 +883,39 @@ public final class CpuBackend implements Backend {
     private static final float ROUND_MAGIC = 12582912f; // 1.5 * 2^23
     private static final int MAGIC_BITS = 0x4B400000;
 
-    /** exp(x) for x in float range; clamps to [-87.3, 88.3] (results below 2^-126 flush to ~1e-38). */
-    static FloatVector vexp(FloatVector x) {
-        x = x.max(-87.3f).min(88.3f);
-        FloatVector t = x.fma(LOG2E, ROUND_MAGIC);
-        FloatVector n = t.sub(ROUND_MAGIC);
-        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), x);
-        r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
-        FloatVector poly = r.fma(1.9875691500E-4f, 1.3981999507E-3f);
-        poly = madd(poly, r, 8.3334519073E-3f);
-        poly = madd(poly, r, 4.1665795894E-2f);
-        poly = madd(poly, r, 1.6666665459E-1f);
-        poly = madd(poly, r, 5.0000001201E-1f);
-        FloatVector y = poly.mul(r.mul(r)).add(r).add(1f);
-        IntVector bits = t.reinterpretAsInts();
-        FloatVector scale = bits.sub(MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return y.mul(scale);
+    /**
+     * e[i] = exp(scale * x[i] - shift) for i < n (a multiple of L); e may be x. Returns the sum of the
+     * e[i], lanes added in lane order. exp clamps its argument to [-87.3, 88.3] (results below 2^-126
+     * flush to ~1e-38). The engine's only vector exp, over a whole row so that no vector crosses a
+     * method boundary (see the class comment).
+     */
+    static float vExpRow(MemorySegment e, long eo, MemorySegment x, long xo, int n, float scale, float shift) {
+        FloatVector acc = FloatVector.zero(S);
+        for (int i = 0; i < n; i += L) {
+            FloatVector v = FloatVector.fromMemorySegment(S, x, xo + 4L * i, NO);
+            FloatVector a = v.mul(scale).sub(shift).max(-87.3f).min(88.3f);
+            FloatVector t = a.fma(LOG2E, ROUND_MAGIC);
+            FloatVector k = t.sub(ROUND_MAGIC);
+            FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), a);
+            r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
+            FloatVector poly = r.fma(1.9875691500E-4f, 1.3981999507E-3f);
+            poly = poly.fma(r, FloatVector.broadcast(S, 8.3334519073E-3f));
+            poly = poly.fma(r, FloatVector.broadcast(S, 4.1665795894E-2f));
+            poly = poly.fma(r, FloatVector.broadcast(S, 1.6666665459E-1f));
+            poly = poly.fma(r, FloatVector.broadcast(S, 5.0000001201E-1f));
+            FloatVector y = poly.mul(r.mul(r)).add(r).add(1f);
+            IntVector bits = t.reinterpretAsInts();
+            FloatVector pow2 = bits.sub(MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector ev = y.mul(pow2);
+            ev.intoMemorySegment(e, eo + 4L * i, NO);
+            acc = acc.add(ev);
+        }
+        float sum = 0f;
+        for (int j = 0; j < L; j++) sum += acc.lane(j);
+        return sum;
     }
 
-    /** exp(x) by the same float operations as one lane of {@link #vexp}, for tails and short rows. */
+    /** exp(x) by the same float operations as one lane of {@link #vExpRow}, for tails and short rows. */
     static float sexp(float x) {
         x = Math.min(Math.max(x, -87.3f), 88.3f);
         float t = Math.fma(x, LOG2E, ROUND_MAGIC);
@@ -851,57 +932,7 @@ public final class CpuBackend implements Backend {
         return y * scale;
     }
 
-    /** a * b + c. */
-    static FloatVector madd(FloatVector a, FloatVector b, float c) {
-        return a.fma(b, FloatVector.broadcast(S, c));
-    }
-
-    static FloatVector vtanh(FloatVector x) {
-        FloatVector ax = x.abs();
-        FloatVector e = vexp(ax.mul(2f));
-        FloatVector big = FloatVector.broadcast(S, 1f).sub(FloatVector.broadcast(S, 2f).div(e.add(1f)));
-        big = big.lanewise(VectorOperators.NEG, x.compare(VectorOperators.LT, 0f));
-        FloatVector z = x.mul(x);
-        FloatVector poly = z.fma(-5.70498872745E-3f, 2.06390887954E-2f);
-        poly = madd(poly, z, -5.37397155531E-2f);
-        poly = madd(poly, z, 1.33314422036E-1f);
-        poly = madd(poly, z, -3.33332819422E-1f);
-        FloatVector small = poly.mul(z).fma(x, x);
-        return big.blend(small, ax.compare(VectorOperators.LT, 0.625f));
-    }
-
-    static FloatVector vsigmoid(FloatVector x) {
-        return FloatVector.broadcast(S, 1f).div(vexp(x.neg()).add(1f));
-    }
-
-    static FloatVector velu(FloatVector x) {
-        FloatVector xm = x.min(0f);
-        FloatVector big = vexp(xm).sub(1f);
-        // expm1 near 0 by its Taylor series (degree 8), which avoids the cancellation of exp(x) - 1
-        FloatVector poly = xm.fma(1f / 40320f, 1f / 5040f);
-        poly = madd(poly, xm, 1f / 720f);
-        poly = madd(poly, xm, 1f / 120f);
-        poly = madd(poly, xm, 1f / 24f);
-        poly = madd(poly, xm, 1f / 6f);
-        poly = madd(poly, xm, 0.5f);
-        poly = madd(poly, xm, 1f);
-        FloatVector small = poly.mul(xm);
-        VectorMask<Float> isSmall = xm.compare(VectorOperators.GT, -0.5f);
-        FloatVector neg = big.blend(small, isSmall);
-        return neg.blend(x, x.compare(VectorOperators.GT, 0f));
-    }
-
     // ---- sums ------------------------------------------------------------------------------------
-
-    /**
-     * The lanes of v added in lane order. Not reduceLanes(ADD): its order is unspecified and the JIT's
-     * intrinsic and the interpreter's fallback differ, so results would change as code gets compiled.
-     */
-    static float sumLanes(FloatVector v) {
-        float s = 0f;
-        for (int i = 0; i < L; i++) s += v.lane(i);
-        return s;
-    }
 
     /** Sum of n floats at byte offset off with byte stride st; float chunks, double total. */
     static double rowSum(MemorySegment s, long off, long st, int n) {
@@ -917,9 +948,11 @@ public final class CpuBackend implements Backend {
                     acc1 = acc1.add(FloatVector.fromMemorySegment(S, s, off + 4L * (i + L), NO));
                 }
                 for (; i < up; i += L) acc0 = acc0.add(FloatVector.fromMemorySegment(S, s, off + 4L * i, NO));
-                float tail = 0f;
+                FloatVector acc = acc0.add(acc1);
+                float lanes = 0f, tail = 0f;
+                for (int j = 0; j < L; j++) lanes += acc.lane(j);
                 for (; i < end; i++) tail += s.get(F, off + 4L * i);
-                total += sumLanes(acc0.add(acc1)) + tail;
+                total += lanes + tail;
             }
         } else {
             for (int i = 0; i < n; ) {
@@ -945,12 +978,13 @@ public final class CpuBackend implements Backend {
                     FloatVector d = FloatVector.fromMemorySegment(S, a, ao + 4L * i, NO).sub(FloatVector.fromMemorySegment(S, b, bo + 4L * i, NO));
                     acc = d.fma(d, acc);
                 }
-                float tail = 0f;
+                float lanes = 0f, tail = 0f;
+                for (int j = 0; j < L; j++) lanes += acc.lane(j);
                 for (; i < end; i++) {
                     float d = a.get(F, ao + 4L * i) - b.get(F, bo + 4L * i);
                     tail += d * d;
                 }
-                total += sumLanes(acc) + tail;
+                total += lanes + tail;
             }
         } else {
             while (i < n) {
@@ -1103,14 +1137,14 @@ public final class CpuBackend implements Backend {
                 int label = lg.get(I, lo + r * ls);
                 float max = rowMax(xg, ro, xc, cls);
                 if (d == null) {
-                    double sum = expSum(xg, ro, xc, cls, max, null, 0, 0);
+                    double sum = expSum(xg, ro, xc, cls, max, null, 0, 0, expScratch, expSlot(w));
                     lossSum += Math.log(sum) + max - xg.get(F, ro + label * xc);
                 } else {
                     long dro = dob + r * dr;
-                    double sum = expSum(xg, ro, xc, cls, max, dg, dro, dc);
+                    double sum = expSum(xg, ro, xc, cls, max, dg, dro, dc, null, 0);
                     float f = (float) (g / sum);
                     // dg now holds exp(x - max); scale it to g * softmax
-                    if (dc == 4) vrow(SCALE, dg, dro, dg, dro, null, 0, cls, f);
+                    if (dc == 4) vrow(SCALE, dg, dro, dg, dro, null, 0, cls, f, null, 0);
                     else srow(SCALE, dg, dro, dc, dg, dro, dc, null, 0, 0, cls, f);
                     long at = dro + label * dc;
                     dg.set(F, at, dg.get(F, at) - gf);
@@ -1134,33 +1168,28 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * Sum of exp(x - max) over a row; when d != null also stores each exp(x - max) into it. Rows
-     * shorter than a vector (10 classes) are all scalar: as one masked vector they were twice as fast,
-     * but that path called vexp once per row, and in JVMs where C2 had compiled vexp on its own and
-     * would not inline it, each call boxed its argument and result (98 KB per hmlp-mid step:
-     * NoAllocationTest failed in CI; -XX:CompileCommand=dontinline,*CpuBackend::vexp reproduces it).
-     * The same goes for sumLanes, which the vector path below calls once per row.
+     * Sum of exp(x - max) over a row, each exp(x - max) stored into d, or into the exp scratch at
+     * es/eo when d is null. Rows shorter than a vector (10 classes) are all scalar: one masked vector
+     * per row was twice as fast, but its exp and lane sum were per-row calls taking vectors, which
+     * box where C2 does not inline them (98 KB per hmlp-mid step in one CI run).
      */
-    static double expSum(MemorySegment s, long off, long st, int n, float max, MemorySegment d, long doff, long dst) {
+    static double expSum(MemorySegment s, long off, long st, int n, float max, MemorySegment d, long doff, long dst,
+                         MemorySegment es, long eo) {
         double total = 0;
         int i = 0;
         if (st == 4 && (d == null || dst == 4) && n >= L) {
             while (i < n) {
                 int end = Math.min(n, i + CHUNK);
                 int up = i + S.loopBound(end - i);
-                FloatVector acc = FloatVector.zero(S);
-                for (; i < up; i += L) {
-                    FloatVector e = vexp(FloatVector.fromMemorySegment(S, s, off + 4L * i, NO).sub(max));
-                    if (d != null) e.intoMemorySegment(d, doff + 4L * i, NO);
-                    acc = acc.add(e);
-                }
+                float lanes = d != null ? vExpRow(d, doff + 4L * i, s, off + 4L * i, up - i, 1f, max)
+                        : vExpRow(es, eo, s, off + 4L * i, up - i, 1f, max);
                 float tail = 0f;
-                for (; i < end; i++) {
+                for (i = up; i < end; i++) {
                     float e = sexp(s.get(F, off + 4L * i) - max);
                     if (d != null) d.set(F, doff + 4L * i, e);
                     tail += e;
                 }
-                total += sumLanes(acc) + tail;
+                total += lanes + tail;
             }
         } else {
             for (; i < n; i++) {
@@ -1215,7 +1244,7 @@ public final class CpuBackend implements Backend {
                 int row = ig.get(I, io + i * is);
                 long t = tb + row * tr + c0 * tc, s = sb + i * sr + c0 * sc;
                 if (tc == 4 && sc == 4) {
-                    vrow(ADD, tg, t, sg, s, tg, t, width, 0f);
+                    vrow(ADD, tg, t, sg, s, tg, t, width, 0f, null, 0);
                 } else {
                     srow(ADD, tg, t, tc, sg, s, sc, tg, t, tc, width, 0f);
                 }
