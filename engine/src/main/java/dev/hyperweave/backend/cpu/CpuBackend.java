@@ -1217,9 +1217,10 @@ public final class CpuBackend implements Backend {
 
     /**
      * Sum of exp(x - max) over a row, each exp(x - max) stored into d, or into the exp scratch at
-     * es/eo when d is null. Rows shorter than a vector (10 classes) are all scalar: one masked vector
-     * per row was twice as fast, but its exp and lane sum were per-row calls taking vectors, which
-     * box where C2 does not inline them (98 KB per hmlp-mid step in one CI run).
+     * es/eo when d is null. Rows shorter than a vector are all scalar here (adjacent ones go through
+     * {@link SoftmaxTask#adjacentShortRows}): one masked vector per row called an exp and a lane sum
+     * taking vectors per row, which box where C2 does not inline them (98 KB per hmlp-mid step in
+     * one CI run).
      */
     static double expSum(MemorySegment s, long off, long st, int n, float max, MemorySegment d, long doff, long dst,
                          MemorySegment es, long eo) {
