@@ -32,7 +32,7 @@ import jdk.incubator.vector.VectorSpecies;
  * code that performs the same float operations in the same order as the vector path.
  *
  * <p>A product with few rows, many columns and a transposed B (the W1 head's forward, x @ W^T with a
- * 26122 x 256 W) is computed as C^T = B^T A^T: W's contiguous rows are then broadcast straight from
+ * 26122 x 256 W), or with very few columns (a 10-class layer), is computed as C^T = B^T A^T: W's contiguous rows are then broadcast straight from
  * the tensor's memory ({@link #kernel8Rows}; each row serves one or two tiles, so packing would only
  * add a pass over 27 MB: reading in place made the product 10-15% faster), and each tile is
  * transposed in registers on its way to C. As a transposed B, W would need register transposes while
@@ -73,9 +73,12 @@ public final class CpuMatmul {
      * A product with at most this many rows, at least {@link #SWAP_MIN_N} columns and a transposed
      * (column-contiguous) B is computed as C^T = B^T A^T: the large operand is then an A of contiguous
      * rows, read in place, where as a transposed B it would go through register transposes
-     * (the W1 head's forward product: its 26122 x 256 weight). Swapping the 10-class layer too (its
-     * 10 columns would fill 8-row tiles instead of a third of a 32-column one) saved 0.15 ms per W1
-     * step but made about one W2 JVM in three box vectors (197 KB per step): not done.
+     * (the W1 head's forward product: its 26122 x 256 weight). So is one with at most NR / 2 columns
+     * and at least 4 NR rows: its few columns become rows, filling MR-row tiles instead of a sliver
+     * of an NR-column one (the target networks' 10-class layer in W1's step at 2 threads: 0.34 ->
+     * 0.26 ms). When first tried, one W2 JVM in three then boxed vectors; the causes found since
+     * (a second vector shape, per-vector exp calls) are gone, and 12 JVMs plus the no-inline
+     * allocation test showed none.
      */
     static final int SWAP_MAX_M = 64, SWAP_MIN_N = 1024;
     /**
@@ -165,7 +168,7 @@ public final class CpuMatmul {
         this.act = act;
         this.accumulate = accumulate;
         swapped = PanelTranspose.AVAILABLE && bS1 == 1 && bS2 != 1 && k > 0
-                && m <= SWAP_MAX_M && n >= SWAP_MIN_N
+                && (m <= SWAP_MAX_M && n >= SWAP_MIN_N || 2 * n <= NR && m >= 4 * NR)
                 && (act == Activation.NONE || act == Activation.RELU) && (!hasBias || biasS1 == 1);
         if (swapped) swapOperands();
         boolean splitK = !swapped && bs == 1 && k >= SPLIT_K_MIN_K && (long) m * n <= SPLIT_K_MAX_MN;

@@ -66,18 +66,18 @@ class CpuMatmulTest extends BackendMatmulTest {
 
     @Test
     void swappedProductsMatchReference() {
-        // Few rows and many columns with a transposed B: computed as C^T = B^T A^T
-        // (CpuMatmul.SWAP_MAX_M). Rows 1 to 64 (full and partial tiles of the swapped product's 32
-        // columns), columns just past the threshold and odd, K below, at and over KC (a second pass
-        // that adds into C), every bias kind, relu and none (swapped) and tanh (not swapped),
-        // accumulation, and all four C layouts, including a transposed C, whose tiles take the scalar
-        // update.
+        // Few rows and many columns, or few columns and many rows, with a transposed B: computed as
+        // C^T = B^T A^T (CpuMatmul.SWAP_MAX_M). Rows 1 to 64 (full and partial tiles of the swapped
+        // product's 32 columns), columns just past the threshold and odd, 1 to 16 columns over 128
+        // rows and more, K below, at and over KC (a second pass that adds into C), every bias kind,
+        // relu and none (swapped) and tanh (not swapped), accumulation, and all four C layouts,
+        // including a transposed C, whose tiles take the scalar update.
         int n = CpuMatmul.SWAP_MIN_N;
         long seed = 300;
         int nr = CpuMatmul.NR;
         int[][] shapes = {{1, n, 17}, {9, n + 7, 256}, {32, n + 33, 300}, {33, n, 1}, {CpuMatmul.SWAP_MAX_M, 2 * n + 5, 64},
-            // few columns, many rows: not swapped
-            {4 * nr, 1, 33}, {4 * nr + 3, 10, 128}};
+            // few columns, many rows (a 10-class layer)
+            {4 * nr, 1, 33}, {4 * nr + 3, 10, 128}, {300, nr / 2, 257}};
         for (int[] s : shapes) {
             for (int layout = 0; layout < 4; layout++) {
                 Activation act = layout % 2 == 0 ? Activation.RELU : Activation.NONE;
