@@ -21,21 +21,22 @@ import jdk.incubator.vector.VectorSpecies;
  * operands) into per-worker {@code float[]} panels preallocated at construction. A register-blocked
  * micro-kernel runs over the packed panels: with AVX-512, 8 rows x 2 vectors of 16 lanes (16
  * accumulators of the 32 zmm registers); with AVX2, 4 rows x 2 vectors of 8 lanes (8 of the 16 ymm
- * registers; 8 rows would spill). The epilogue is fused: c = act(acc + bias), or c += acc. The
+ * registers; 8 rows would spill). The epilogue is fused: c = act(acc + bias), or c += acc; for
+ * tanh, sigmoid and elu the tiles store acc + bias and a vectorised pass over C's rows follows. The
  * kernel parks its tile in a scratch array and a separate, never-inlined method updates C, so that no
  * vector crosses a call or a branch merge (C2 boxes them in some compilations otherwise); where C is
  * just the product, a kernel without branches stores the tile itself ({@link #kernel8Store}).
  *
  * <p>Edges: A and B panels are zero-padded to MR rows / NR columns, so every tile runs the same
- * kernel; tiles that are partial, or whose C has a non-unit column stride, or that need a
- * transcendental activation, spill the accumulators to a small scratch array and finish in scalar
- * code that performs the same float operations in the same order as the vector path.
+ * kernel; tiles that are partial, or whose C has a non-unit column stride, spill the accumulators to
+ * a small scratch array and finish in scalar code that performs the same float operations in the
+ * same order as the vector path.
  *
  * <p>A product with few rows, many columns and a transposed B (the W1 head's forward, x @ W^T with a
- * 26122 x 256 W), or with very few columns (a 10-class layer), is computed as C^T = B^T A^T: W's contiguous rows are then broadcast straight from
- * the tensor's memory ({@link #kernel8Rows}; each row serves one or two tiles, so packing would only
- * add a pass over 27 MB: reading in place made the product 10-15% faster), and each tile is
- * transposed in registers on its way to C. As a transposed B, W would need register transposes while
+ * 26122 x 256 W), or with very few columns (a 10-class layer), is computed as C^T = B^T A^T: W's
+ * contiguous rows are then broadcast straight from the tensor's memory ({@link #kernel8Rows}; each
+ * row serves one or two tiles, so packing would only add a pass over 27 MB: reading in place made
+ * the product 10-15% faster), and each tile is transposed in registers on its way to C. As a transposed B, W would need register transposes while
  * packing, which ran at half the copy's speed. Only where AVX-512 has the transposes.
  *
  * <p>Parallelism: a static split over batch x (row or column slices); over K only for a small C
@@ -100,11 +101,11 @@ public final class CpuMatmul {
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-    private static final int MODE_NONE = 0, MODE_RELU = 1, MODE_SCALAR = 2;
+    private static final int MODE_NONE = 0, MODE_RELU = 1;
 
     private final WorkerPool pool;
     private final float[][] packA, packB, tmp, biasBuf, scratch, tile;
-    private final WorkerPool.Task task = this::work, splitKTask = this::splitKWork;
+    private final WorkerPool.Task task = this::work, splitKTask = this::splitKWork, activationTask = this::activationWork;
     /**
      * Partial products of the K chunks, SPLIT_K_MAX_MN floats each, allocated by the first call that
      * splits K and freed by {@link #close}. Native like the tensors: a heap segment (ofArray) passing
@@ -118,12 +119,16 @@ public final class CpuMatmul {
      * rows, zero-padded (full tiles read A in place). Native for the same reason as the partials.
      */
     private final MemorySegment[] edgeA;
+    /** Per worker, CpuBackend.CHUNK floats of exp scratch for the activation pass after the product. */
+    private final MemorySegment[] expScratch;
 
     // ---- operands of the current call (set before pool.run; the pool's volatile hand-off publishes them)
     private MemorySegment aSeg, bSeg, cSeg, biasSeg;
     private long aOff, aS0, aS1, aS2, bOff, bS0, bS1, bS2, cOff, cS0, cS1, cS2, biasOff, biasS0, biasS1;
     private int bs, m, n, k;
     private Activation act;
+    /** CpuBackend's op code of a tanh, sigmoid or elu applied over C after the product, else -1. */
+    private int postOp;
     private boolean accumulate, hasBias;
     /**
      * The operands were swapped (C^T = B^T A^T): A, contiguous along K, is read in place and the bias
@@ -142,6 +147,8 @@ public final class CpuMatmul {
         tile = new float[w][MR * NR + L]; // storeTransposed loads whole vectors from j*MR
         edgeA = new MemorySegment[w];
         for (int i = 0; i < w; i++) edgeA[i] = nativeArena.allocate((long) MR * KC * 4, 64);
+        expScratch = new MemorySegment[w];
+        for (int i = 0; i < w; i++) expScratch[i] = nativeArena.allocate((long) CpuBackend.CHUNK * 4, 64);
     }
 
     /**
@@ -171,6 +178,16 @@ public final class CpuMatmul {
                 && (m <= SWAP_MAX_M && n >= SWAP_MIN_N || 2 * n <= NR && m >= 4 * NR)
                 && (act == Activation.NONE || act == Activation.RELU) && (!hasBias || biasS1 == 1);
         if (swapped) swapOperands();
+        // tanh, sigmoid, elu: the tiles store act's argument and a vector pass over C's rows follows;
+        // evaluated per element in the epilogue's scalar code they made the product 4-6x slower
+        // (bias + tanh after 4096x128x128 at 1 thread: 7.97 ms, against 1.37 without).
+        postOp = accumulate ? -1 : switch (act) {
+            case TANH -> CpuBackend.TANH;
+            case SIGMOID -> CpuBackend.SIGMOID;
+            case ELU -> CpuBackend.ELU;
+            default -> -1;
+        };
+        if (postOp >= 0) this.act = Activation.NONE;
         boolean splitK = !swapped && bs == 1 && k >= SPLIT_K_MIN_K && (long) m * n <= SPLIT_K_MAX_MN;
         try {
             if (splitK) {
@@ -180,6 +197,7 @@ public final class CpuMatmul {
             } else {
                 pool.run(task);
             }
+            if (postOp >= 0) pool.run(activationTask);
         } finally {
             aSeg = bSeg = cSeg = biasSeg = null;
         }
@@ -241,6 +259,20 @@ public final class CpuMatmul {
         return a;
     }
 
+    /**
+     * Worker body of the activation pass: whole rows of C, each from its first column, so every
+     * element takes the same (vector or scalar) path whatever the thread count.
+     */
+    private void activationWork(int w, int workers) {
+        int rows = bs * m;
+        int r0 = WorkerPool.rangeStart(rows, w, workers), r1 = WorkerPool.rangeStart(rows, w + 1, workers);
+        for (int r = r0; r < r1; r++) {
+            long at = (cOff + (r / m) * cS0 + (long) (r % m) * cS1) * 4;
+            if (cS2 == 1) CpuBackend.vrow(postOp, cSeg, at, cSeg, at, null, 0, n, 0f, expScratch[w], 0);
+            else CpuBackend.srow(postOp, cSeg, at, cS2 * 4, cSeg, at, cS2 * 4, null, 0, 0, n, 0f);
+        }
+    }
+
     /** Worker body of a split K: whole partial products of its share of the chunks. */
     private void splitKWork(int w, int workers) {
         // Chunks of whole KC blocks, as even as they go: no more depth passes than without the split.
@@ -290,7 +322,7 @@ public final class CpuMatmul {
         float[] pa = packA[w], pb = packB[w], bb = biasBuf[w], sc = scratch[w], tt = tile[w];
         Activation act = plain ? Activation.NONE : this.act;
         boolean accumulate = !plain && this.accumulate;
-        int mode = act == Activation.NONE ? MODE_NONE : act == Activation.RELU ? MODE_RELU : MODE_SCALAR;
+        int mode = act == Activation.RELU ? MODE_RELU : MODE_NONE; // tanh, sigmoid, elu: activationWork
         boolean useBias = hasBias && !accumulate && !plain;
         long cRowBytes = cRow * 4, cColBytes = cCol * 4;
         // With all rows in one MC block, each packed B block is used by one pass only: keep it small
@@ -351,7 +383,7 @@ public final class CpuMatmul {
                                 } else {
                                     storeScalar(sc, cs, cTile, cRowBytes, cColBytes, mr, nr, load, finish, useBias ? bb : null, ir, true, act);
                                 }
-                            } else if (nr == NR && cColBytes == 4 && (!finish || mode != MODE_SCALAR)) {
+                            } else if (nr == NR && cColBytes == 4) {
                                 boolean addBias = finish && useBias, relu = finish && mode == MODE_RELU;
                                 for (int r = 0; r < mr; r++) {
                                     storeRow(sc, r * NR, cs, cTile + r * cRowBytes, load, addBias, relu, bb, jr);
