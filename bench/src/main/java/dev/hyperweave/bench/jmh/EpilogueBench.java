@@ -22,10 +22,11 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * A linear layer, relu(x @ W^T + bias) with x [4096,128] and W [128,128] (passed as a transposed
- * view, as the graph does), in microseconds: {@code fused} runs bias + ReLU in the matrix product's
- * epilogue; {@code unfused} runs the product, then a broadcast bias add, then a ReLU kernel, each
- * into its own buffer (what an engine without epilogue fusion does).
+ * A linear layer, act(x @ W^T + bias) with x [4096,128] and W [128,128] (passed as a transposed
+ * view, as the graph does), in microseconds: {@code fused} runs bias + activation in the matrix
+ * product's call (ReLU in the epilogue; tanh as a vector pass over C's rows after it); {@code unfused}
+ * runs the product, then a broadcast bias add, then an activation kernel, each into its own buffer
+ * (what an engine without epilogue fusion does).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -38,6 +39,9 @@ public class EpilogueBench {
 
     @Param({"1", "2"})
     public int threads;
+
+    @Param({"RELU", "TANH"})
+    public Activation act;
 
     private TensorArena arena;
     private CpuBackend cpu;
@@ -58,14 +62,14 @@ public class EpilogueBench {
 
     @Benchmark
     public void fused() {
-        cpu.matmul(x, wT, y, bias, Activation.RELU, false);
+        cpu.matmul(x, wT, y, bias, act, false);
     }
 
     @Benchmark
     public void unfused() {
         cpu.matmul(x, wT, product, null, Activation.NONE, false);
         cpu.binary(BinaryOp.ADD, product, biasRows, biased);
-        cpu.activation(Activation.RELU, biased, y);
+        cpu.activation(act, biased, y);
     }
 
     @TearDown(Level.Trial)
