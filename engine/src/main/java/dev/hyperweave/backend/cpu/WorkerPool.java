@@ -17,7 +17,13 @@ public final class WorkerPool implements AutoCloseable {
         void run(int worker, int workers);
     }
 
-    private static final int SPIN_ITERATIONS = 20_000;
+    /**
+     * Spins (Thread.onSpinWait) before a worker parks, or the caller waits in 50 us naps: about 5 ms
+     * on the 2-core EPYC of docs/BENCHMARKS.md. With 20,000 (0.5 ms) the slowest tenth of W2's steps
+     * at 2 threads took 15.9-17.4 ms against 14.6-15.5 now (median ~13.7 either way), and W1 ran at
+     * 51.4-52.1 against 52.2-53.7 steps/s: waking a parked thread costs more than it saves here.
+     */
+    private static final int SPIN_ITERATIONS = 200_000;
 
     private final int threads;
     private final Thread[] workers;
