@@ -36,8 +36,9 @@ import jdk.incubator.vector.VectorSpecies;
  * 26122 x 256 W), or with very few columns (a 10-class layer), is computed as C^T = B^T A^T: W's
  * contiguous rows are then broadcast straight from the tensor's memory ({@link #kernel8Rows}; each
  * row serves one or two tiles, so packing would only add a pass over 27 MB: reading in place made
- * the product 10-15% faster), and each tile is transposed in registers on its way to C. As a transposed B, W would need register transposes while
- * packing, which ran at half the copy's speed. Only where AVX-512 has the transposes.
+ * the product 10-15% faster), and each tile is transposed in registers on its way to C. As a
+ * transposed B, W would need register transposes while packing, which ran at half the copy's
+ * speed. Only where AVX-512 has the transposes.
  *
  * <p>Parallelism: a static split over batch x (row or column slices); over K only for a small C
  * over a long K, in fixed chunks (SPLIT_K_CHUNKS) whatever the thread count, whose partial products
