@@ -123,7 +123,12 @@ public final class Compare implements Callable<Integer> {
             peak.put(t, ((Number) Json.parse(runJava(t, "dev.hyperweave.bench.FmaPeak", "--threads", "" + t)).get("gflops")).doubleValue());
         }
         Map<String, Row> rows = new LinkedHashMap<>();
+        boolean multi = Arrays.stream(threads).anyMatch(t -> t > 1);
+        List<Double> roundTrips = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
+            if (multi && Json.parse(runJava(1, "dev.hyperweave.bench.CoreLatency")).get("round_trip_ns") instanceof Number ns) {
+                roundTrips.add(ns.doubleValue());
+            }
             for (String w : List.of("hmlp", "chunked")) {
                 if (!parts.contains(w)) continue;
                 for (int t : threads) {
@@ -168,6 +173,7 @@ public final class Compare implements Callable<Integer> {
         }
         StringBuilder m = new StringBuilder(Machine.describe()).append("; register FMA peak");
         for (var e : peak.entrySet()) m.append(String.format(Locale.ROOT, " %.0f GFLOP/s at %d thread(s)", e.getValue(), e.getKey()));
+        if (!roundTrips.isEmpty()) m.append("; ").append(roundTripNote(roundTrips));
         String machine = m.toString();
         if (json) System.out.println(toJson(table, machine));
         else System.out.print(toText(table, machine));
@@ -178,6 +184,17 @@ public final class Compare implements Callable<Integer> {
         }
         if (chart != null) peers.chart(toJson(table, machine), chart);
         return 0;
+    }
+
+    /**
+     * The core-to-core round trips measured at the start of each round ({@link CoreLatency}), with
+     * what they mean for the 2-thread rows.
+     */
+    static String roundTripNote(List<Double> ns) {
+        double lo = ns.stream().mapToDouble(Double::doubleValue).min().orElse(0), hi = ns.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+        String range = lo == hi ? String.format(Locale.ROOT, "%.0f ns", lo) : String.format(Locale.ROOT, "%.0f-%.0f ns", lo, hi);
+        return "core-to-core round trip " + range + " at the rounds' starts (CoreLatency: under ~150 ns the cores share an L3;"
+                + " several hundred, they do not, and 2-thread results, ours and the peers', run slower)";
     }
 
     /** The fastest value of a row over all rounds, ours or the peer's. */

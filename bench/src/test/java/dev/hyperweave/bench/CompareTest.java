@@ -27,6 +27,21 @@ class CompareTest {
     }
 
     @Test
+    void roundTripsAreReportedAsARange() {
+        assertTrue(Compare.roundTripNote(List.of(331.0, 70.4, 90.0)).startsWith("core-to-core round trip 70-331 ns "),
+                Compare.roundTripNote(List.of(331.0, 70.4, 90.0)));
+        assertTrue(Compare.roundTripNote(List.of(88.0)).startsWith("core-to-core round trip 88 ns "));
+    }
+
+    @Test
+    void coreToCoreRoundTripIsMeasured() throws InterruptedException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.getRuntime().availableProcessors() >= 2,
+                "one core: the probe's hand-off would wait for the scheduler (see CoreLatency)");
+        double ns = CoreLatency.roundTripNanos(2000);
+        assertTrue(ns > 1 && ns < 1e6, "round trip " + ns + " ns");
+    }
+
+    @Test
     void medianAndRatioAgainstTargets() {
         assertEquals(2.0, Compare.median(List.of(3.0, 1.0, 2.0)));
         assertEquals(2.5, Compare.median(List.of(4.0, 1.0, 2.0, 3.0)));
