@@ -627,6 +627,17 @@ public final class CpuBackend implements Backend {
         return s - s % L;
     }
 
+    /**
+     * Start of worker w's share of [0, n) elements in rows of {@code inner}: rounded down to a vector
+     * multiple within its row, so that each row splits into vectors and a scalar tail the same way
+     * whatever the thread count (their formulas differ in the last bits for tanh, sigmoid and elu).
+     */
+    static long rowSplit(long n, int inner, int w, int ws) {
+        if (w == ws) return n;
+        long s = n * w / ws, c = s % inner;
+        return s - c % L;
+    }
+
     // ---- element-wise ----------------------------------------------------------------------------
 
     final class ElementwiseTask implements WorkerPool.Task {
@@ -637,9 +648,9 @@ public final class CpuBackend implements Backend {
         public void run(int w, int ws) {
             Layout l = lay;
             long total = l.total();
-            long from = split(total, w, ws), to = split(total, w + 1, ws);
-            if (from >= to) return;
             int inner = l.inner;
+            long from = rowSplit(total, inner, w, ws), to = rowSplit(total, inner, w + 1, ws);
+            if (from >= to) return;
             long r = from / inner;
             int c = (int) (from % inner);
             long s0 = l.st[0][l.rank - 1], s1 = l.st[1][l.rank - 1], s2 = l.st[2][l.rank - 1];
