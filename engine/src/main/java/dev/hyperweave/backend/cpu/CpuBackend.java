@@ -34,8 +34,10 @@ import jdk.incubator.vector.VectorSpecies;
  * summed in lane order, not by reduceLanes(ADD): its order is unspecified and the JIT's intrinsic
  * and the interpreter's fallback differ, so results would change as code gets compiled.
  *
- * <p>Reductions are deterministic for a given thread count: partitions are fixed, partial sums go
- * to a preallocated per-worker array and are combined in worker order. Transcendental functions
+ * <p>Element-wise results do not depend on the thread count (each row splits into vectors and a
+ * scalar tail the same way, see {@link #rowSplit}). Reductions are deterministic for a given thread
+ * count: partitions are fixed, partial sums go to a preallocated per-worker array and are combined
+ * in worker order. Transcendental functions
  * use small vectorised polynomial approximations (Cephes style, a few ulp in float), because the
  * Vector API's own EXP/TANH are not intrinsified on every JDK build and were slower than scalar
  * {@link Math} when measured.
