@@ -162,7 +162,11 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void matmul(Tensor a, Tensor b, Tensor c, Tensor bias, Activation act, boolean accumulate) {
-        matmul.matmul(a, b, c, bias, act, accumulate);
+        // The product's epilogue fuses bias and ReLU; tanh, sigmoid and elu are the element-wise kernel
+        // over C after it (row splits independent of the thread count, like the product's).
+        boolean after = !accumulate && (act == Activation.TANH || act == Activation.SIGMOID || act == Activation.ELU);
+        matmul.matmul(a, b, c, bias, after ? Activation.NONE : act, accumulate);
+        if (after) activation(act, c, c);
     }
 
     @Override

@@ -21,8 +21,8 @@ import jdk.incubator.vector.VectorSpecies;
  * operands) into per-worker {@code float[]} panels preallocated at construction. A register-blocked
  * micro-kernel runs over the packed panels: with AVX-512, 8 rows x 2 vectors of 16 lanes (16
  * accumulators of the 32 zmm registers); with AVX2, 4 rows x 2 vectors of 8 lanes (8 of the 16 ymm
- * registers; 8 rows would spill). The epilogue is fused: c = act(acc + bias), or c += acc; for
- * tanh, sigmoid and elu the tiles store acc + bias and a vectorised pass over C's rows follows. The
+ * registers; 8 rows would spill). The epilogue is fused: c = act(acc + bias) for act NONE or RELU,
+ * or c += acc (tanh, sigmoid and elu are CpuBackend's element-wise pass after the product). The
  * kernel parks its tile in a scratch array and a separate, never-inlined method updates C, so that no
  * vector crosses a call or a branch merge (C2 boxes them in some compilations otherwise); where C is
  * just the product, a kernel without branches stores the tile itself ({@link #kernel8Store}).
@@ -106,7 +106,7 @@ public final class CpuMatmul {
 
     private final WorkerPool pool;
     private final float[][] packA, packB, tmp, biasBuf, scratch, tile;
-    private final WorkerPool.Task task = this::work, splitKTask = this::splitKWork, activationTask = this::activationWork;
+    private final WorkerPool.Task task = this::work, splitKTask = this::splitKWork;
     /**
      * Partial products of the K chunks, SPLIT_K_MAX_MN floats each, allocated by the first call that
      * splits K and freed by {@link #close}. Native like the tensors: a heap segment (ofArray) passing
@@ -120,16 +120,12 @@ public final class CpuMatmul {
      * rows, zero-padded (full tiles read A in place). Native for the same reason as the partials.
      */
     private final MemorySegment[] edgeA;
-    /** Per worker, CpuBackend.CHUNK floats of exp scratch for the activation pass after the product. */
-    private final MemorySegment[] expScratch;
 
     // ---- operands of the current call (set before pool.run; the pool's volatile hand-off publishes them)
     private MemorySegment aSeg, bSeg, cSeg, biasSeg;
     private long aOff, aS0, aS1, aS2, bOff, bS0, bS1, bS2, cOff, cS0, cS1, cS2, biasOff, biasS0, biasS1;
     private int bs, m, n, k;
     private Activation act;
-    /** CpuBackend's op code of a tanh, sigmoid or elu applied over C after the product, else -1. */
-    private int postOp;
     private boolean accumulate, hasBias;
     /**
      * The operands were swapped (C^T = B^T A^T): A, contiguous along K, is read in place and the bias
@@ -148,8 +144,6 @@ public final class CpuMatmul {
         tile = new float[w][MR * NR + L]; // storeTransposed loads whole vectors from j*MR
         edgeA = new MemorySegment[w];
         for (int i = 0; i < w; i++) edgeA[i] = nativeArena.allocate((long) MR * KC * 4, 64);
-        expScratch = new MemorySegment[w];
-        for (int i = 0; i < w; i++) expScratch[i] = nativeArena.allocate((long) CpuBackend.CHUNK * 4, 64);
     }
 
     /**
@@ -163,6 +157,12 @@ public final class CpuMatmul {
         KernelChecks.dtype("matmul", "c", c, DType.F32);
         if (bias != null) KernelChecks.dtype("matmul", "bias", bias, DType.F32);
         if (act == null) throw new IllegalArgumentException("matmul: activation must not be null");
+        if (act != Activation.NONE && act != Activation.RELU) {
+            // Per element in the epilogue's scalar code they made the product 4-6x slower than the
+            // element-wise kernel after it (bias + tanh after 4096x128x128 at 1 thread: 7.97 ms, 1.96).
+            throw new IllegalArgumentException("matmul: CpuMatmul fuses NONE or RELU, not " + act
+                    + " (CpuBackend.matmul applies tanh, sigmoid and elu after the product)");
+        }
         bs = c.dim(0); m = c.dim(1); n = c.dim(2); k = a.dim(2);
         if (bs == 0 || m == 0 || n == 0) return;
         if (k == 0 && accumulate) return;
@@ -176,19 +176,8 @@ public final class CpuMatmul {
         this.act = act;
         this.accumulate = accumulate;
         swapped = PanelTranspose.AVAILABLE && bS1 == 1 && bS2 != 1 && k > 0
-                && (m <= SWAP_MAX_M && n >= SWAP_MIN_N || 2 * n <= NR && m >= 4 * NR)
-                && (act == Activation.NONE || act == Activation.RELU) && (!hasBias || biasS1 == 1);
+                && (m <= SWAP_MAX_M && n >= SWAP_MIN_N || 2 * n <= NR && m >= 4 * NR) && (!hasBias || biasS1 == 1);
         if (swapped) swapOperands();
-        // tanh, sigmoid, elu: the tiles store act's argument and a vector pass over C's rows follows;
-        // evaluated per element in the epilogue's scalar code they made the product 4-6x slower
-        // (bias + tanh after 4096x128x128 at 1 thread: 7.97 ms, against 1.37 without).
-        postOp = accumulate ? -1 : switch (act) {
-            case TANH -> CpuBackend.TANH;
-            case SIGMOID -> CpuBackend.SIGMOID;
-            case ELU -> CpuBackend.ELU;
-            default -> -1;
-        };
-        if (postOp >= 0) this.act = Activation.NONE;
         boolean splitK = !swapped && bs == 1 && k >= SPLIT_K_MIN_K && (long) m * n <= SPLIT_K_MAX_MN;
         try {
             if (splitK) {
@@ -198,7 +187,6 @@ public final class CpuMatmul {
             } else {
                 pool.run(task);
             }
-            if (postOp >= 0) pool.run(activationTask);
         } finally {
             aSeg = bSeg = cSeg = biasSeg = null;
         }
@@ -260,20 +248,6 @@ public final class CpuMatmul {
         return a;
     }
 
-    /**
-     * Worker body of the activation pass: whole rows of C, each from its first column, so every
-     * element takes the same (vector or scalar) path whatever the thread count.
-     */
-    private void activationWork(int w, int workers) {
-        int rows = bs * m;
-        int r0 = WorkerPool.rangeStart(rows, w, workers), r1 = WorkerPool.rangeStart(rows, w + 1, workers);
-        for (int r = r0; r < r1; r++) {
-            long at = (cOff + (r / m) * cS0 + (long) (r % m) * cS1) * 4;
-            if (cS2 == 1) CpuBackend.vrow(postOp, cSeg, at, cSeg, at, null, 0, n, 0f, expScratch[w], 0);
-            else CpuBackend.srow(postOp, cSeg, at, cS2 * 4, cSeg, at, cS2 * 4, null, 0, 0, n, 0f);
-        }
-    }
-
     /** Worker body of a split K: whole partial products of its share of the chunks. */
     private void splitKWork(int w, int workers) {
         // Chunks of whole KC blocks, as even as they go: no more depth passes than without the split.
@@ -323,7 +297,7 @@ public final class CpuMatmul {
         float[] pa = packA[w], pb = packB[w], bb = biasBuf[w], sc = scratch[w], tt = tile[w];
         Activation act = plain ? Activation.NONE : this.act;
         boolean accumulate = !plain && this.accumulate;
-        int mode = act == Activation.RELU ? MODE_RELU : MODE_NONE; // tanh, sigmoid, elu: activationWork
+        int mode = act == Activation.RELU ? MODE_RELU : MODE_NONE;
         boolean useBias = hasBias && !accumulate && !plain;
         long cRowBytes = cRow * 4, cColBytes = cCol * 4;
         // With all rows in one MC block, each packed B block is used by one pass only: keep it small

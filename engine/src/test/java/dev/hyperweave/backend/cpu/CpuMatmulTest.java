@@ -70,8 +70,8 @@ class CpuMatmulTest extends BackendMatmulTest {
         // C^T = B^T A^T (CpuMatmul.SWAP_MAX_M). Rows 1 to 64 (full and partial tiles of the swapped
         // product's 32 columns), columns just past the threshold and odd, 1 to 16 columns over 128
         // rows and more, K below, at and over KC (a second pass that adds into C), every bias kind,
-        // relu and none (swapped) and tanh (not swapped), accumulation, and all four C layouts,
-        // including a transposed C, whose tiles take the scalar update.
+        // relu, none and tanh (the backend's element-wise pass after the product), accumulation,
+        // and all four C layouts, including a transposed C, whose tiles take the scalar update.
         int n = CpuMatmul.SWAP_MIN_N;
         long seed = 300;
         int nr = CpuMatmul.NR;
