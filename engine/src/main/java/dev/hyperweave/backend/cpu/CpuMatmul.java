@@ -303,6 +303,9 @@ public final class CpuMatmul {
         // With all rows in one MC block, each packed B block is used by one pass only: keep it small
         // enough to stay in L2 between packing and use (a 4 MB block went out to L3 and back).
         int ncBlock = i1 - i0 <= MC ? NC_ONE_PASS : NC;
+        // The A block in pa is reused across column blocks: the skinny 32x256 @ 256x26122 packed the
+        // same A 51 times (68.6 -> 70.9 GFLOP/s at 1 thread, 137 -> 144 at 2).
+        int packedIc = -1, packedPc = -1;
         for (int jc = j0; jc < j1; jc += ncBlock) {
             int nc = Math.min(ncBlock, j1 - jc);
             if (useBias && !swapped) packBias(bb, t, jc, nc);
@@ -328,7 +331,11 @@ public final class CpuMatmul {
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     if (useBias && swapped && finish) packBias(bb, t, ic, mc);
-                    if (!swapped) packA(w, pa, t, ic, mc, pc, kc);
+                    if (!swapped && (ic != packedIc || pc != packedPc)) {
+                        packA(w, pa, t, ic, mc, pc, kc);
+                        packedIc = ic;
+                        packedPc = pc;
+                    }
                     long aRow = (aOff + t * aS0 + (long) ic * aS1 + pc) * 4; // swapped: aS2 == 1
                     long rowBase = cBase + (long) ic * cRow;
                     int tilesJ = (nc + NR - 1) / NR, tilesI = (mc + MR - 1) / MR;
