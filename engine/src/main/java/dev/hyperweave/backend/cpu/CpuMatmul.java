@@ -21,11 +21,13 @@ import jdk.incubator.vector.VectorSpecies;
  * operands) into per-worker {@code float[]} panels preallocated at construction. A register-blocked
  * micro-kernel runs over the packed panels: with AVX-512, 8 rows x 2 vectors of 16 lanes (16
  * accumulators of the 32 zmm registers); with AVX2, 4 rows x 2 vectors of 8 lanes (8 of the 16 ymm
- * registers; 8 rows would spill). The epilogue is fused: c = act(acc + bias) for act NONE or RELU,
- * or c += acc (tanh, sigmoid and elu are CpuBackend's element-wise pass after the product). The
- * kernel parks its tile in a scratch array and a separate, never-inlined method updates C, so that no
- * vector crosses a call or a branch merge (C2 boxes them in some compilations otherwise); where C is
- * just the product, a kernel without branches stores the tile itself ({@link #kernel8Store}).
+ * registers; 8 rows would spill), row tile by row tile: the A panel stays in L1 while B's packed
+ * panels stream from L2, and C is written in whole row runs. The epilogue is fused: c = act(acc +
+ * bias) for act NONE or RELU, or c += acc (tanh, sigmoid and elu are CpuBackend's element-wise pass
+ * after the product). The kernel parks its tile in a scratch array and a separate, never-inlined
+ * method updates C, so that no vector crosses a call or a branch merge (C2 boxes them in some
+ * compilations otherwise); where C is just the product, a kernel without branches stores the tile
+ * itself ({@link #kernel8Store}).
  *
  * <p>Edges: A and B panels are zero-padded to MR rows / NR columns, so every tile runs the same
  * kernel; tiles that are partial, or whose C has a non-unit column stride, spill the accumulators to
