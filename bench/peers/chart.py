@@ -4,6 +4,7 @@ Usage: /usr/bin/python3 chart.py results.json out.png     (apt-get install pytho
 """
 import json
 import sys
+import textwrap
 
 import matplotlib
 matplotlib.use("Agg")
@@ -36,8 +37,11 @@ def main():
     ax.set_ylim(0, max(ours + peer) * 1.25)
     ax.set_title("Training throughput, W1 and W2 (WORKLOADS.md)")
     ax.legend(loc="upper left")
-    ax.text(0.99, -0.16, data["machine"], transform=ax.transAxes, ha="right", fontsize=6, color="#555")
-    fig.tight_layout()
+    # The machine line is long: wrapped under the plot, outside tight_layout, which would otherwise
+    # shrink the axes to make room for it on one line.
+    machine = textwrap.wrap(data["machine"], 170)
+    fig.text(0.01, 0.01, "\n".join(machine), ha="left", va="bottom", fontsize=6, color="#555")
+    fig.tight_layout(rect=(0, 0.025 * len(machine) + 0.01, 1, 1))
     fig.savefig(sys.argv[2])
 
 
