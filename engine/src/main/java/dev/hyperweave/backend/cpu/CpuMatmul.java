@@ -140,7 +140,7 @@ public final class CpuMatmul {
         packB = new float[w][KC * NC];
         tmp = new float[w][Math.max(16 * KC, MC)];
         biasBuf = new float[w][NC];
-        scratch = new float[w][MR * NR];
+        scratch = new float[w][MR * NR + 1]; // + kernel8Rows's sink
         tile = new float[w][MR * NR + L]; // storeTransposed loads whole vectors from j*MR
         edgeA = new MemorySegment[w];
         for (int i = 0; i < w; i++) edgeA[i] = nativeArena.allocate((long) MR * KC * 4, 64);
@@ -350,8 +350,11 @@ public final class CpuMatmul {
                             int nr = Math.min(NR, nc - jr), mr = Math.min(MR, mc - ir);
                             long cTile = (rowBase + (long) (jc + jr) * cCol) * 4 + ir * cRowBytes;
                             int bi = rowB ? jr : jr * kc;
-                            if (swapped && mr == MR) kernel8Rows(aSeg, aRow + ir * aS1 * 4, aS1 * 4, pb, bi, ldb, kc, sc);
-                            else if (swapped) kernel8Rows(edgeRows(w, aRow + ir * aS1 * 4, mr, kc), 0, kc * 4L, pb, bi, ldb, kc, sc);
+                            if (swapped && mr == MR) {
+                                long at = aRow + ir * aS1 * 4;
+                                long next = ic + ir + 2 * MR <= m ? at + MR * aS1 * 4 : at;
+                                kernel8Rows(aSeg, at, aS1 * 4, pb, bi, ldb, kc, sc, next);
+                            } else if (swapped) kernel8Rows(edgeRows(w, aRow + ir * aS1 * 4, mr, kc), 0, kc * 4L, pb, bi, ldb, kc, sc, 0);
                             else if (direct && mr == MR && nr == NR) {
                                 kernel8Store(pa, ir * kc, pb, bi, ldb, kc, cs, cTile, cRowBytes);
                                 continue;
@@ -668,8 +671,16 @@ public final class CpuMatmul {
      * ao + r*lda (the swapped product reads its A in place). A copy on purpose: one kernel with the row
      * stride as a parameter ran 25% slower on every shape (1024^3: 74 against 96 GFLOP/s), the eight
      * strided broadcast addresses costing registers.
+     *
+     * <p>Each step also reads one float of the next tile's rows (from byte offset next, rows lda
+     * apart; 32 bytes apart along a row, so every line of the next kc floats of its 8 rows is read
+     * about twice), summed into the scratch's last slot so that the loads stay. Java has no prefetch
+     * instruction, and the eight interleaved row streams outran the hardware prefetchers: W1's head
+     * forward (W, 27 MB, from memory) took 5.7 ms of kernel time at 1 thread without these loads,
+     * 4.8 with them, 4.15 with W in cache. Pass the tile itself as next where there is no next tile.
      */
-    private static void kernel8Rows(MemorySegment as, long ao, long lda, float[] pb, int bi, int ldb, int kc, float[] scratch) {
+    private static void kernel8Rows(MemorySegment as, long ao, long lda, float[] pb, int bi, int ldb, int kc, float[] scratch, long next) {
+        float touched = 0;
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
         FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES);
         FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES);
@@ -708,6 +719,7 @@ public final class CpuMatmul {
             a = FloatVector.broadcast(SPECIES, as.get(F, a7 + q));
             c70 = a.fma(b0, c70);
             c71 = a.fma(b1, c71);
+            touched += as.get(F, next + (p & 7) * lda + (p >> 3) * 32L);
             bi += ldb;
         }
         c00.intoArray(scratch, 0 * NR);
@@ -726,6 +738,7 @@ public final class CpuMatmul {
         c61.intoArray(scratch, 6 * NR + L);
         c70.intoArray(scratch, 7 * NR);
         c71.intoArray(scratch, 7 * NR + L);
+        scratch[MR * NR] = touched;
     }
 
     /** As {@link #kernel8} with a 4 x NR tile, for AVX2's 16 vector registers. */
