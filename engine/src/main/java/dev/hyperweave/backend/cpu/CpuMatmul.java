@@ -102,7 +102,6 @@ public final class CpuMatmul {
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-    private static final int MODE_NONE = 0, MODE_RELU = 1;
 
     private final WorkerPool pool;
     private final float[][] packA, packB, tmp, biasBuf, scratch, tile;
@@ -297,7 +296,7 @@ public final class CpuMatmul {
         float[] pa = packA[w], pb = packB[w], bb = biasBuf[w], sc = scratch[w], tt = tile[w];
         Activation act = plain ? Activation.NONE : this.act;
         boolean accumulate = !plain && this.accumulate;
-        int mode = act == Activation.RELU ? MODE_RELU : MODE_NONE;
+        boolean reluAct = act == Activation.RELU;
         boolean useBias = hasBias && !accumulate && !plain;
         long cRowBytes = cRow * 4, cColBytes = cCol * 4;
         // With all rows in one MC block, each packed B block is used by one pass only: keep it small
@@ -327,7 +326,7 @@ public final class CpuMatmul {
                 boolean finish = !accumulate && pc + kc >= k1;
                 // C = acc exactly (no C to add, no epilogue) into unit-stride rows: the kernel stores
                 // full tiles itself.
-                boolean direct = MR == 8 && !swapped && !load && cColBytes == 4 && (!finish || (!useBias && mode == MODE_NONE));
+                boolean direct = MR == 8 && !swapped && !load && cColBytes == 4 && (!finish || (!useBias && !reluAct));
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     if (useBias && swapped && finish) packBias(bb, t, ic, mc);
@@ -361,14 +360,14 @@ public final class CpuMatmul {
                             } else if (MR == 8) kernel8(pa, ir * kc, pb, bi, ldb, kc, sc);
                             else kernel4(pa, ir * kc, pb, bi, ldb, kc, sc);
                             if (swapped) {
-                                boolean addBias = finish && useBias, relu = finish && mode == MODE_RELU;
+                                boolean addBias = finish && useBias, relu = finish && reluAct;
                                 if (mr == MR && nr == NR && cRowBytes == 4) {
                                     storeTransposed(sc, tt, cs, cTile, cColBytes, load, addBias, relu, bb, ir);
                                 } else {
                                     storeScalar(sc, cs, cTile, cRowBytes, cColBytes, mr, nr, load, finish, useBias ? bb : null, ir, true, act);
                                 }
                             } else if (nr == NR && cColBytes == 4) {
-                                boolean addBias = finish && useBias, relu = finish && mode == MODE_RELU;
+                                boolean addBias = finish && useBias, relu = finish && reluAct;
                                 for (int r = 0; r < mr; r++) {
                                     storeRow(sc, r * NR, cs, cTile + r * cRowBytes, load, addBias, relu, bb, jr);
                                 }
