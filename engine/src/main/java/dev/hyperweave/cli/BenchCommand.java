@@ -16,7 +16,8 @@ import java.util.concurrent.Callable;
                 "  hmlp     W1, full task-conditioned hypernetwork",
                 "  chunked  W2, chunked hypernetwork",
                 "  compare  ours vs PyTorch and OpenBLAS, interleaved (./hyperweave bench compare --help)",
-                "Prints steps/s, the median step time and the achieved GFLOP/s."})
+                "Prints steps/s, the median step time and the achieved GFLOP/s;",
+                "with --profile, the median time of each kernel of the step and of the optimiser."})
 final class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -39,6 +40,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON line instead of text.")
     boolean json;
 
+    @Option(names = "--profile", description = "Time each kernel of the step and the optimiser on their own (median over the timed steps).")
+    boolean profile;
+
     @Override
     public Integer call() {
         CommandLine cl = spec.commandLine();
@@ -51,8 +55,13 @@ final class BenchCommand implements Callable<Integer> {
         if (steps < 1) throw new CommandLine.ParameterException(cl, "--steps must be at least 1, got " + steps);
         if (warmup < 0) throw new CommandLine.ParameterException(cl, "--warmup must not be negative, got " + warmup);
         try (Backend backend = backendOptions.create(cl)) {
-            WorkloadRun.Result r = WorkloadRun.run(WorkloadSpec.named(workload), backend, warmup, steps, seed);
-            cl.getOut().println(json ? r.toJson() : r.toText());
+            if (profile) {
+                WorkloadRun.Profile p = WorkloadRun.profile(WorkloadSpec.named(workload), backend, warmup, steps, seed);
+                cl.getOut().println(json ? p.toJson() : p.toText());
+            } else {
+                WorkloadRun.Result r = WorkloadRun.run(WorkloadSpec.named(workload), backend, warmup, steps, seed);
+                cl.getOut().println(json ? r.toJson() : r.toText());
+            }
         }
         return 0;
     }

@@ -42,6 +42,7 @@ public final class CompiledGraph implements AutoCloseable {
     private final Kernel[] forwardKernels;
     private final String[] kernelNames;
     private final String[] kernelShapes;
+    private final long[] kernelFlops;
     private final int inPlaceGradients;
     private volatile boolean closed;
 
@@ -112,6 +113,7 @@ public final class CompiledGraph implements AutoCloseable {
             for (Node n : graph.ancestors(forward)) forwardSet.set(n.id());
             List<Kernel> all = new ArrayList<>(), fwd = new ArrayList<>();
             List<String> names = new ArrayList<>(), shapes = new ArrayList<>();
+            List<Long> flops = new ArrayList<>();
             for (Node n : order) {
                 boolean needsKernel = !n.isLeaf() && !inPlace.get(n.id());
                 if (!tensors.containsKey(n)) {
@@ -132,6 +134,7 @@ public final class CompiledGraph implements AutoCloseable {
                 Kernel kernel = n.op().bind(backend, tensors.get(n), in);
                 all.add(kernel);
                 names.add(n.op().name());
+                flops.add(n.op().flops(n));
                 StringBuilder sb = new StringBuilder();
                 for (Node i : n.inputs()) sb.append(sb.isEmpty() ? "" : ", ").append(Shape.str(i.shape()));
                 shapes.add(sb + " -> " + Shape.str(n.shape()));
@@ -141,6 +144,7 @@ public final class CompiledGraph implements AutoCloseable {
             this.forwardKernels = fwd.toArray(Kernel[]::new);
             this.kernelNames = names.toArray(String[]::new);
             this.kernelShapes = shapes.toArray(String[]::new);
+            this.kernelFlops = flops.stream().mapToLong(Long::longValue).toArray();
             this.inPlaceGradients = inPlace.cardinality();
         } catch (RuntimeException | Error e) {
             arena.close();
@@ -196,13 +200,13 @@ public final class CompiledGraph implements AutoCloseable {
      * queues kernels, a time is the host's launch cost, not the kernel's (see
      * {@link dev.hyperweave.backend.Stopwatch} for device time).
      *
-     * @param nanos one slot per kernel, {@link #kernelCount()} long; slot {@code i} belongs to
-     *              {@code kernelNames().get(i)}
-     * @throws IllegalArgumentException if {@code nanos} has another length than {@link #kernelCount()}
+     * @param nanos at least one slot per kernel; slot {@code i} belongs to {@code kernelNames().get(i)},
+     *              and slots past {@link #kernelCount()} are left alone
+     * @throws IllegalArgumentException if {@code nanos} is shorter than {@link #kernelCount()}
      */
     public void runProfiled(long[] nanos) {
         checkOpen();
-        if (nanos.length != kernels.length) throw new IllegalArgumentException("need one slot per kernel: " + kernels.length);
+        if (nanos.length < kernels.length) throw new IllegalArgumentException("need one slot per kernel: " + kernels.length + ", got " + nanos.length);
         for (int i = 0; i < kernels.length; i++) {
             long t0 = System.nanoTime();
             kernels[i].run();
@@ -278,6 +282,13 @@ public final class CompiledGraph implements AutoCloseable {
      * @return an immutable list in run order, each entry as {@code "[2, 3], [3, 4] -> [2, 4]"}
      */
     public List<String> kernelShapes() { return List.of(kernelShapes); }
+
+    /**
+     * Per kernel: its floating-point operations ({@link Op#flops}), 0 where the op counts none.
+     *
+     * @return an immutable list in run order
+     */
+    public List<Long> kernelFlops() { return Arrays.stream(kernelFlops).boxed().toList(); }
 
     /**
      * Bytes of the tensors this graph allocated itself; placed tensors are not counted.

@@ -21,6 +21,12 @@ final class MatMulOps {
         @Override public String name() { return "matmul"; }
 
         @Override
+        public long flops(Node node) {
+            int[] a = node.input(0).shape();
+            return 2 * node.numel() * a[transA ? a.length - 2 : a.length - 1];
+        }
+
+        @Override
         public Kernel bind(Backend be, Tensor out, Tensor[] in) {
             Tensor a = operand(in[0], transA), b = operand(in[1], transB), c = operand(out, false);
             return () -> be.matmul(a, b, c, null, Activation.NONE, false);
@@ -46,6 +52,12 @@ final class MatMulOps {
         final boolean hasBias;
         Linear(Activation act, boolean hasBias) { this.act = act; this.hasBias = hasBias; }
         @Override public String name() { return "linear"; }
+
+        @Override
+        public long flops(Node node) {
+            int[] x = node.input(0).shape();
+            return 2 * node.numel() * x[x.length - 1];
+        }
 
         @Override
         public Kernel bind(Backend be, Tensor out, Tensor[] in) {

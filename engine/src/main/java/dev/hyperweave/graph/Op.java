@@ -79,4 +79,14 @@ public abstract class Op {
      * @return false by default
      */
     public boolean isView() { return false; }
+
+    /**
+     * Floating-point operations of {@code node}'s kernel, for profiles ({@link CompiledGraph#kernelFlops}):
+     * 2 per multiply-add for matrix products, as shared/WORKLOADS.md counts them. Override in an op whose
+     * rate a profile should show.
+     *
+     * @param node a node of this op
+     * @return the FLOP count, or 0 (the default) where none is counted
+     */
+    public long flops(Node node) { return 0; }
 }

@@ -327,14 +327,44 @@ public final class Session implements AutoCloseable {
      * @throws IllegalStateException    if the session is closed or another thread is inside a call
      */
     public double step() {
+        return step(null);
+    }
+
+    /**
+     * {@link #step()}, timing each part: the wall time of kernel {@code i} of {@link #compiled()} is
+     * added to {@code nanos[i]} (as {@link CompiledGraph#runProfiled} does) and the optimiser's to the
+     * last slot. Same results as {@link #step()}; allocates nothing. On a device backend, which queues
+     * kernels, the times are the host's launch costs.
+     *
+     * @param nanos {@code compiled().kernelCount() + 1} slots; the times add to what they hold
+     * @return the loss before the update
+     * @throws IllegalArgumentException if {@code nanos} has another length, or an I32 input holds an
+     *                                  index out of range
+     * @throws IllegalStateException    if the session is closed or another thread is inside a call
+     */
+    public double stepProfiled(long[] nanos) {
+        return step(nanos);
+    }
+
+    private double step(long[] nanos) {
         enter();
         try {
-            compiled.run();
+            if (nanos == null) {
+                compiled.run();
+            } else {
+                int k = compiled.kernelCount();
+                if (nanos.length != k + 1) {
+                    throw new IllegalArgumentException("need one slot per kernel and one for the optimiser: " + (k + 1) + ", got " + nanos.length);
+                }
+                compiled.runProfiled(nanos);
+            }
+            long t0 = System.nanoTime();
             steps++;
             switch (optimizer) {
                 case Optimizer.Adam a -> backend.adam(flatParams, flatGrads, state1, state2, a.lr(), a.beta1(), a.beta2(), a.eps(), steps);
                 case Optimizer.Sgd s -> backend.sgd(flatParams, flatGrads, state1, s.lr(), s.momentum());
             }
+            if (nanos != null) nanos[nanos.length - 1] += System.nanoTime() - t0;
             return backend.readScalar(lossTensor);
         } finally {
             exit();
@@ -381,6 +411,13 @@ public final class Session implements AutoCloseable {
      * @return the steps since creation, or since the step count a {@link #load} restored
      */
     public long steps() { return steps; }
+
+    /**
+     * The update rule {@link #step()} applies.
+     *
+     * @return the optimiser given at creation
+     */
+    public Optimizer optimizer() { return optimizer; }
 
     /**
      * The compiled graph behind the session (kernel names and shapes, for profiles).
@@ -431,7 +468,6 @@ public final class Session implements AutoCloseable {
 
     // ---- for Checkpoint ------------------------------------------------------------------------------
 
-    Optimizer optimizer() { return optimizer; }
     Tensor[] optimizerStates() { return state1 == null ? new Tensor[0] : state2 == null ? new Tensor[] {state1} : new Tensor[] {state1, state2}; }
     long offsetOf(String name) { return paramOffsets.get(name); }
     void restoreSteps(long s) { steps = s; }

@@ -71,6 +71,29 @@ class CliTest {
     }
 
     @Test
+    void benchProfileListsEveryKernelAndTheOptimiser() {
+        Run r = run("bench", "hmlp", "--profile", "--steps", "3", "--warmup", "1", "--threads", "1");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertTrue(lines[0].startsWith("hmlp on cpu, 1 thread(s): median time of each part over 3 profiled steps"), lines[0]);
+        // The head's forward product: 2 * 32 * 26122 * 256 FLOPs, so its row carries a rate.
+        String head = java.util.Arrays.stream(lines).filter(l -> l.endsWith("linear                    [32, 256], [26122, 256], [26122] -> [32, 26122]"))
+                .findFirst().orElseThrow(() -> new AssertionError("no head row in\n" + r.out()));
+        assertTrue(head.matches("\\s*\\d+\\s+\\d+\\.\\d{3}\\s+\\d+\\.\\d%\\s+\\d+\\.\\d\\s+linear.*"), head);
+        assertTrue(lines[lines.length - 1].matches("\\s+\\d+\\.\\d{3}\\s+\\d+\\.\\d%\\s+adam\\s+flat buffer of \\d+ elements"), lines[lines.length - 1]);
+        long kernelRows = java.util.Arrays.stream(lines).skip(2).filter(l -> l.matches("\\s*\\d+\\s+\\d.*")).count();
+        assertTrue(kernelRows >= 20, "kernels listed: " + kernelRows + "\n" + r.out());
+
+        Run j = run("bench", "chunked", "--profile", "--json", "--steps", "2", "--warmup", "0", "--threads", "2");
+        assertEquals(0, j.code(), j.err());
+        String line = j.out().trim();
+        assertTrue(line.startsWith("{\"workload\":\"chunked\",\"backend\":\"cpu\",\"threads\":2,\"steps\":2,\"step_ms\":") && line.endsWith("}]}"), line);
+        assertTrue(line.contains("{\"name\":\"linear\",\"shapes\":\"[224, 256], [4096, 256], [4096] -> [224, 4096]\",\"ms\":"), line);
+        assertTrue(line.contains("\"flops\":" + 2L * 224 * 4096 * 256 + "}"), line);
+        assertTrue(line.matches(".*\\{\"name\":\"adam\",\"shapes\":\"flat buffer of \\d+ elements\",\"ms\":[0-9.]+,\"flops\":0\\}\\]\\}"), line);
+    }
+
+    @Test
     void devicesListsTheCpuAndEachCudaDeviceOrWhyNone() {
         Run r = run("devices");
         assertEquals(0, r.code(), r.err());

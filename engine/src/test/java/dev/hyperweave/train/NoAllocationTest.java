@@ -29,7 +29,9 @@ class NoAllocationTest {
     void trainingStepsAllocateNothing() {
         for (WorkloadSpec spec : new WorkloadSpec[] {SPEC, CHUNKED}) {
             try (CpuBackend cpu = new CpuBackend(2); Session s = spec.build().session(cpu, 1)) {
-                assertStepsAllocateNothing(spec.name(), s);
+                assertStepsAllocateNothing(spec.name(), s, s::step);
+                long[] nanos = new long[s.compiled().kernelCount() + 1];
+                assertStepsAllocateNothing(spec.name() + " profiled", s, () -> s.stepProfiled(nanos));
             }
         }
     }
@@ -59,22 +61,22 @@ class NoAllocationTest {
             for (int i = 0; i < rows; i++) ys[i] = r.nextInt(classes);
             s.setInput("x", xs);
             s.setInput("labels", ys);
-            assertStepsAllocateNothing("tanh/sigmoid/elu/softmax-21/mse/sum", s);
+            assertStepsAllocateNothing("tanh/sigmoid/elu/softmax-21/mse/sum", s, s::step);
         }
     }
 
-    private static void assertStepsAllocateNothing(String name, Session s) {
+    private static void assertStepsAllocateNothing(String name, Session s, Runnable step) {
         assertTrue(((com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean()).isThreadAllocatedMemorySupported());
         // Until C2 has compiled the kernels, the Vector API allocates in interpreted code, so warm
         // up in rounds until a window of steps is clean; a real per-step allocation never gets
         // clean and fails after the last round.
         long heap = -1, nativeAllocs = -1;
         for (int round = 0; round < 40 && (heap != 0 || nativeAllocs != 0); round++) {
-            for (int i = 0; i < 200; i++) s.step();
+            for (int i = 0; i < 200; i++) step.run();
             HeapCounter counter = new HeapCounter();
             assertTrue(counter.threads() >= 2, "pool workers not found");
             long native0 = TensorArena.allocationCount();
-            for (int i = 0; i < 50; i++) s.step();
+            for (int i = 0; i < 50; i++) step.run();
             heap = counter.allocatedSinceStart();
             nativeAllocs = TensorArena.allocationCount() - native0;
         }

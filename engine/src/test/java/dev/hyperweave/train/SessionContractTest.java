@@ -1,16 +1,20 @@
 package dev.hyperweave.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hyperweave.backend.Activation;
 import dev.hyperweave.backend.Backend;
 import dev.hyperweave.backend.cpu.CpuBackend;
 import dev.hyperweave.graph.Graph;
+import dev.hyperweave.graph.Init;
 import dev.hyperweave.graph.Kernel;
 import dev.hyperweave.graph.Node;
 import dev.hyperweave.graph.Op;
+import dev.hyperweave.tensor.DType;
 import dev.hyperweave.tensor.Tensor;
 import dev.hyperweave.workload.WorkloadSpec;
 import java.io.IOException;
@@ -42,6 +46,44 @@ class SessionContractTest {
             assertEquals(3, b.steps());
             a.load(file); // both back at step 3
             for (int i = 0; i < 3; i++) assertEquals(Double.doubleToRawLongBits(a.step()), Double.doubleToRawLongBits(b.step()), "step " + (4 + i));
+        }
+    }
+
+    @Test
+    void aProfiledStepIsAStep() {
+        WorkloadSpec.Built built = SMALL.build();
+        try (Backend cpu = new CpuBackend(1); Session a = built.session(cpu, 1); Session b = built.session(cpu, 1)) {
+            int slots = b.compiled().kernelCount() + 1;
+            long[] nanos = new long[slots];
+            for (int i = 0; i < 3; i++) {
+                assertEquals(Double.doubleToRawLongBits(a.step()), Double.doubleToRawLongBits(b.stepProfiled(nanos)), "step " + (i + 1));
+            }
+            assertEquals(3, b.steps());
+            assertArrayEquals(a.read(a.flatParameters()), b.read(b.flatParameters()));
+            assertTrue(nanos[slots - 1] > 0, "the optimiser's slot");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.stepProfiled(new long[slots - 1]));
+            assertTrue(e.getMessage().contains(slots + ", got " + (slots - 1)), e.getMessage());
+            assertEquals(3, b.steps(), "a refused call takes no step");
+        }
+    }
+
+    @Test
+    void profilesCountTheMatrixProductsFlops() {
+        Graph g = new Graph();
+        Node x = g.input("x", DType.F32, 5, 7);
+        Node h = g.linear(x, g.parameter("w", Init.normal(1), 3, 7), g.parameter("b", Init.normal(1), 3), Activation.NONE); // [5,3], K 7
+        Node y = g.matmul(h, g.parameter("m", Init.normal(1), 5, 4), true, false); // h^T m: [3,4], K 5
+        try (Backend cpu = new CpuBackend(1); Session s = Session.training(g, g.sum(y), dev.hyperweave.train.Optimizer.sgd(0.1), cpu, 1)) {
+            var names = s.compiled().kernelNames();
+            var flops = s.compiled().kernelFlops();
+            assertEquals(2L * 5 * 3 * 7, flops.get(names.indexOf("linear")));
+            assertEquals(2L * 3 * 4 * 5, flops.get(names.indexOf("matmul")));
+            // Backward: dh = m dY^T (K 4), dm = h dY (K 3), dw = dh^T x (K 5); sums count nothing.
+            assertEquals(2L * 5 * 3 * 7 + 2L * 3 * 4 * 5 + 2L * 5 * 3 * 4 + 2L * 5 * 4 * 3 + 2L * 3 * 7 * 5,
+                    flops.stream().mapToLong(Long::longValue).sum(), names + " " + flops);
+            for (int i = 0; i < names.size(); i++) {
+                if (!names.get(i).equals("linear") && !names.get(i).equals("matmul")) assertEquals(0L, flops.get(i), names.get(i));
+            }
         }
     }
 
