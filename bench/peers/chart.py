@@ -5,10 +5,16 @@ Usage: /usr/bin/python3 chart.py results.json out.png     (apt-get install pytho
 import json
 import sys
 import textwrap
+from decimal import ROUND_HALF_UP, Decimal
 
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+
+
+def two_places(x):
+    """As the table rounds (Java's %.2f: half up on the shortest digits); Python's % rounds the binary value."""
+    return Decimal(repr(x)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def main():
@@ -30,7 +36,7 @@ def main():
                 ax.annotate("%.1f" % b.get_height(), (b.get_x() + b.get_width() / 2, b.get_height()), ha="center", va="bottom", fontsize=8)
     for i, r in enumerate(rows):
         if r["ratio"]:
-            ax.annotate("%.2fx" % r["ratio"], (i, max(ours[i], peer[i]) * 1.08), ha="center", fontsize=9, fontweight="bold")
+            ax.annotate("%sx" % two_places(r["ratio"]), (i, max(ours[i], peer[i]) * 1.08), ha="center", fontsize=9, fontweight="bold")
     ax.set_xticks(list(x))
     ax.set_xticklabels(labels)
     ax.set_ylabel("training steps / s (median)")

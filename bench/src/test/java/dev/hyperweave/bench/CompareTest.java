@@ -27,6 +27,16 @@ class CompareTest {
     }
 
     @Test
+    void numbersKeepEveryDigitForTheChart() {
+        // The table prints a ratio of 2.08499... as 2.08x; four decimals ("2.0850") made the chart say 2.09x.
+        for (double v : new double[] {2.0849726775956285, 50.87, 1e-5, 123456789.25, -0.3}) {
+            assertEquals(v, Double.parseDouble(Json.num(v)), Json.num(v));
+            assertEquals(v, ((Number) Json.parse("{\"v\":" + Json.num(v) + "}").get("v")).doubleValue());
+        }
+        assertEquals("null", Json.num(Double.NaN));
+    }
+
+    @Test
     void roundTripsAreReportedAsARange() {
         assertTrue(Compare.roundTripNote(List.of(331.0, 70.4, 90.0)).startsWith("core-to-core round trip 70-331 ns "),
                 Compare.roundTripNote(List.of(331.0, 70.4, 90.0)));
