@@ -42,7 +42,7 @@ public final class CompiledGraph implements AutoCloseable {
     private final Kernel[] forwardKernels;
     private final String[] kernelNames;
     private final String[] kernelShapes;
-    private final long[] kernelFlops;
+    private final List<Long> kernelFlops;
     private final int inPlaceGradients;
     private volatile boolean closed;
 
@@ -144,7 +144,7 @@ public final class CompiledGraph implements AutoCloseable {
             this.forwardKernels = fwd.toArray(Kernel[]::new);
             this.kernelNames = names.toArray(String[]::new);
             this.kernelShapes = shapes.toArray(String[]::new);
-            this.kernelFlops = flops.stream().mapToLong(Long::longValue).toArray();
+            this.kernelFlops = List.copyOf(flops);
             this.inPlaceGradients = inPlace.cardinality();
         } catch (RuntimeException | Error e) {
             arena.close();
@@ -288,7 +288,7 @@ public final class CompiledGraph implements AutoCloseable {
      *
      * @return an immutable list in run order
      */
-    public List<Long> kernelFlops() { return Arrays.stream(kernelFlops).boxed().toList(); }
+    public List<Long> kernelFlops() { return kernelFlops; }
 
     /**
      * Bytes of the tensors this graph allocated itself; placed tensors are not counted.
