@@ -124,7 +124,7 @@ public final class CpuMatmul {
     private MemorySegment aSeg, bSeg, cSeg, biasSeg;
     private long aOff, aS0, aS1, aS2, bOff, bS0, bS1, bS2, cOff, cS0, cS1, cS2, biasOff, biasS0, biasS1;
     private int bs, m, n, k;
-    private Activation act;
+    private boolean relu; // the epilogue's activation: RELU, or NONE
     private boolean accumulate, hasBias;
     /**
      * The operands were swapped (C^T = B^T A^T): A, contiguous along K, is read in place and the bias
@@ -172,7 +172,7 @@ public final class CpuMatmul {
         if (hasBias) {
             biasSeg = bias.segment(); biasOff = bias.offset(); biasS0 = bias.stride(0); biasS1 = bias.stride(1);
         }
-        this.act = act;
+        this.relu = act == Activation.RELU;
         this.accumulate = accumulate;
         swapped = PanelTranspose.AVAILABLE && bS1 == 1 && bS2 != 1 && k > 0
                 && (m <= SWAP_MAX_M && n >= SWAP_MIN_N || 2 * n <= NR && m >= 4 * NR) && (!hasBias || biasS1 == 1);
@@ -279,7 +279,7 @@ public final class CpuMatmul {
                 if (accumulate) v = cSeg.get(F, o) + v;
                 else {
                     if (useBias) v = v + biasSeg.get(F, (biasOff + (long) j * biasS1) * 4);
-                    v = activate(act, v);
+                    if (relu) v = reluOf(v);
                 }
                 cSeg.set(F, o, v);
             }
@@ -294,9 +294,8 @@ public final class CpuMatmul {
     private void block(int w, int t, int i0, int i1, int j0, int j1, int k0, int k1, MemorySegment cs, long cBase, long cRow, long cCol,
                        boolean plain) {
         float[] pa = packA[w], pb = packB[w], bb = biasBuf[w], sc = scratch[w], tt = tile[w];
-        Activation act = plain ? Activation.NONE : this.act;
         boolean accumulate = !plain && this.accumulate;
-        boolean reluAct = act == Activation.RELU;
+        boolean reluAct = !plain && relu;
         boolean useBias = hasBias && !accumulate && !plain;
         long cRowBytes = cRow * 4, cColBytes = cCol * 4;
         // With all rows in one MC block, each packed B block is used by one pass only: keep it small
@@ -364,7 +363,7 @@ public final class CpuMatmul {
                                 if (mr == MR && nr == NR && cRowBytes == 4) {
                                     storeTransposed(sc, tt, cs, cTile, cColBytes, load, addBias, relu, bb, ir);
                                 } else {
-                                    storeScalar(sc, cs, cTile, cRowBytes, cColBytes, mr, nr, load, finish, useBias ? bb : null, ir, true, act);
+                                    storeScalar(sc, cs, cTile, cRowBytes, cColBytes, mr, nr, load, finish, useBias ? bb : null, ir, true, reluAct);
                                 }
                             } else if (nr == NR && cColBytes == 4) {
                                 boolean addBias = finish && useBias, relu = finish && reluAct;
@@ -372,7 +371,7 @@ public final class CpuMatmul {
                                     storeRow(sc, r * NR, cs, cTile + r * cRowBytes, load, addBias, relu, bb, jr);
                                 }
                             } else {
-                                storeScalar(sc, cs, cTile, cRowBytes, cColBytes, mr, nr, load, finish, useBias ? bb : null, jr, false, act);
+                                storeScalar(sc, cs, cTile, cRowBytes, cColBytes, mr, nr, load, finish, useBias ? bb : null, jr, false, reluAct);
                             }
                         }
                     }
@@ -387,7 +386,7 @@ public final class CpuMatmul {
             long row = cOff + t * cS0 + (long) i * cS1;
             for (int j = 0; j < nc; j++) {
                 float v = bb != null ? 0f + bb[j] : 0f;
-                cSeg.set(F, (row + (long) (jc + j) * cS2) * 4, (float) act.apply(v));
+                cSeg.set(F, (row + (long) (jc + j) * cS2) * 4, relu ? reluOf(v) : v);
             }
         }
     }
@@ -826,7 +825,7 @@ public final class CpuMatmul {
      * runs along the tile's columns (bias[bj + j]), or along its rows for the swapped product.
      */
     private static void storeScalar(float[] acc, MemorySegment c, long cTile, long cRow, long cCol, int mr, int nr,
-                                    boolean load, boolean finish, float[] bias, int bj, boolean biasPerRow, Activation act) {
+                                    boolean load, boolean finish, float[] bias, int bj, boolean biasPerRow, boolean relu) {
         for (int r = 0; r < mr; r++) {
             long o = cTile + r * cRow;
             for (int j = 0; j < nr; j++, o += cCol) {
@@ -834,18 +833,14 @@ public final class CpuMatmul {
                 if (load) v = c.get(F, o) + v;
                 if (finish) {
                     if (bias != null) v = v + bias[bj + (biasPerRow ? r : j)];
-                    v = activate(act, v);
+                    if (relu) v = reluOf(v);
                 }
                 c.set(F, o, v);
             }
         }
     }
 
-    private static float activate(Activation act, float v) {
-        return switch (act) {
-            case NONE -> v;
-            case RELU -> v > 0f ? v : 0f;
-            default -> (float) act.apply(v);
-        };
+    private static float reluOf(float v) {
+        return v > 0f ? v : 0f;
     }
 }
